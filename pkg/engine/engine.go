@@ -1,0 +1,176 @@
+// Package engine turns SLO definitions into bucketed counts and figures: it asks the
+// metrics source once per counter for per-bucket increases and leaves the windows to Go.
+package engine
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/nines-slo/nines/pkg/promql"
+	"github.com/nines-slo/nines/pkg/series"
+	"github.com/nines-slo/nines/pkg/slo"
+	"github.com/nines-slo/nines/pkg/source"
+)
+
+// MinStep is the smallest bucket Nines asks for; the source must be scraped at least this often.
+const MinStep = time.Minute
+
+// niceSteps are the bucket sizes Nines picks from, smallest first.
+var niceSteps = []time.Duration{
+	time.Minute, 2 * time.Minute, 5 * time.Minute, 10 * time.Minute, 15 * time.Minute, 30 * time.Minute,
+	time.Hour, 2 * time.Hour, 3 * time.Hour, 6 * time.Hour, 12 * time.Hour, 24 * time.Hour,
+}
+
+// Engine fetches bucketed counts of SLOs from a metrics source.
+type Engine struct {
+	Source *source.Client
+
+	mu  sync.Mutex
+	les map[string]string // histogram selector + threshold → le label value found on the server
+}
+
+// New returns an engine over a metrics-source client.
+func New(src *source.Client) *Engine {
+	return &Engine{Source: src, les: map[string]string{}}
+}
+
+// Fetched is the result of one bucketed fetch: the counts and the queries that ran.
+type Fetched struct {
+	Buckets  *series.Buckets
+	Queries  []string
+	Warnings []string
+	Requests int
+	Hits     int
+}
+
+// Step picks the bucket size: the largest nice step not above want that divides every
+// given window (a window of zero is ignored).
+func Step(want time.Duration, windows ...time.Duration) time.Duration {
+	best := MinStep
+	for _, s := range niceSteps {
+		if s > want {
+			break
+		}
+		ok := true
+		for _, w := range windows {
+			if w > 0 && w%s != 0 {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			best = s
+		}
+	}
+	return best
+}
+
+// Buckets fetches the SLO's good and total counts in buckets of step covering (from, to].
+// from and to are aligned down to the step grid.
+func (e *Engine) Buckets(ctx context.Context, s *slo.SLO, from, to time.Time, step time.Duration) (*Fetched, error) {
+	if s.Indicator.Kind != slo.Ratio && s.Indicator.Kind != slo.Latency {
+		return nil, fmt.Errorf("SLO %s: %s indicators are not supported yet", s.Name, s.Indicator.Kind)
+	}
+	from = series.Align(from, step)
+	to = series.Align(to, step)
+	if !to.After(from) {
+		return nil, fmt.Errorf("SLO %s: empty time range %s..%s", s.Name, from.Format(time.RFC3339), to.Format(time.RFC3339))
+	}
+	le := ""
+	if s.Indicator.Kind == slo.Latency {
+		var err error
+		if le, err = e.resolveLe(ctx, s, from, to); err != nil {
+			return nil, err
+		}
+	}
+	q, err := promql.ForSLO(s, step, le)
+	if err != nil {
+		return nil, fmt.Errorf("SLO %s: build queries: %w", s.Name, err)
+	}
+	n := int(to.Sub(from) / step)
+	b := series.New(from, step, n)
+	// Bucket i ends at from+(i+1)*step: the first point of the range query is from+step.
+	start := from.Add(step)
+
+	type result struct {
+		ser   source.Series
+		stats source.Stats
+		err   error
+	}
+	first := q.Good
+	if first == "" {
+		first = q.Bad
+	}
+	var wg sync.WaitGroup
+	var r1, r2 result
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		r1.ser, r1.stats, r1.err = e.Source.Range(ctx, first, start, to, step)
+	}()
+	go func() {
+		defer wg.Done()
+		r2.ser, r2.stats, r2.err = e.Source.Range(ctx, q.Total, start, to, step)
+	}()
+	wg.Wait()
+	if r1.err != nil {
+		return nil, fmt.Errorf("SLO %s: %w", s.Name, r1.err)
+	}
+	if r2.err != nil {
+		return nil, fmt.Errorf("SLO %s: %w", s.Name, r2.err)
+	}
+	for i := 0; i < n; i++ {
+		var v1, tot float64
+		if i < len(r1.ser.Values) && r1.ser.Present[i] {
+			v1 = r1.ser.Values[i]
+		}
+		if i < len(r2.ser.Values) && r2.ser.Present[i] {
+			tot = r2.ser.Values[i]
+		}
+		b.Total[i] = tot
+		if q.Good != "" {
+			b.Good[i] = v1
+		} else {
+			b.Good[i] = tot - v1
+		}
+	}
+	f := &Fetched{Buckets: b, Queries: []string{first, q.Total}}
+	for _, st := range []source.Stats{r1.stats, r2.stats} {
+		f.Warnings = append(f.Warnings, st.Warnings...)
+		f.Requests += st.Requests
+		f.Hits += st.CacheHits
+	}
+	return f, nil
+}
+
+// resolveLe finds the le label value of the latency SLO's threshold on the server.
+func (e *Engine) resolveLe(ctx context.Context, s *slo.SLO, from, to time.Time) (string, error) {
+	sel, err := promql.HistogramSeries(s)
+	if err != nil {
+		return "", fmt.Errorf("SLO %s: %w", s.Name, err)
+	}
+	key := fmt.Sprintf("%s|%g", sel, s.Indicator.Le)
+	e.mu.Lock()
+	le, ok := e.les[key]
+	e.mu.Unlock()
+	if ok {
+		return le, nil
+	}
+	vals, err := e.Source.LabelValues(ctx, "le", sel, from, to)
+	if err != nil {
+		return "", fmt.Errorf("SLO %s: bucket bounds of %s: %w", s.Name, sel, err)
+	}
+	le, ok = promql.MatchLe(vals, s.Indicator.Le)
+	if !ok {
+		if len(vals) == 0 {
+			return "", fmt.Errorf("SLO %s: no histogram buckets found for %s", s.Name, sel)
+		}
+		return "", fmt.Errorf("SLO %s: latency threshold %gs is not a bucket bound of %s (bounds: %v)", s.Name, s.Indicator.Le, sel, vals)
+	}
+	e.mu.Lock()
+	e.les[key] = le
+	e.mu.Unlock()
+	return le, nil
+}

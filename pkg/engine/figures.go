@@ -1,0 +1,187 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/nines-slo/nines/pkg/budget"
+	"github.com/nines-slo/nines/pkg/series"
+	"github.com/nines-slo/nines/pkg/slo"
+)
+
+// StatusBurnWindows are the burn-rate windows the status table shows.
+var StatusBurnWindows = []time.Duration{time.Hour, 6 * time.Hour}
+
+// Burn is the burn rate over one window; OK is false when the window had no events.
+type Burn struct {
+	Window time.Duration
+	Rate   float64
+	OK     bool
+}
+
+// Status holds the current figures of one SLO.
+type Status struct {
+	SLO        *slo.SLO
+	At         time.Time // end of the window (aligned to the bucket grid)
+	Counts     series.Counts
+	SLI        float64
+	HasData    bool
+	Remaining  float64
+	Burns      []Burn // StatusBurnWindows, in order
+	Exhaustion time.Duration
+	Exhausts   bool // false when the budget is not being spent
+	State      budget.State
+	Fetched    *Fetched
+}
+
+// Status computes the SLI, budget, burn rates and state of s at the instant at.
+func (e *Engine) Status(ctx context.Context, s *slo.SLO, at time.Time) (*Status, error) {
+	if s.Window.Kind != slo.Rolling {
+		return nil, fmt.Errorf("SLO %s: %s windows are not supported yet", s.Name, s.Window.Kind)
+	}
+	w := s.Window.Duration
+	span := w
+	for _, bw := range s.Alerting() {
+		if bw.Long > span {
+			span = bw.Long
+		}
+	}
+	step := MinStep
+	end := series.Align(at, step)
+	f, err := e.Buckets(ctx, s, end.Add(-span), end, step)
+	if err != nil {
+		return nil, err
+	}
+	b := f.Buckets
+	st := &Status{SLO: s, At: end, Fetched: f}
+	c, _, err := b.Window(end, w)
+	if err != nil {
+		return nil, fmt.Errorf("SLO %s: %w", s.Name, err)
+	}
+	st.Counts = c
+	st.SLI, st.HasData = budget.SLI(c)
+	target := s.Target()
+	if st.HasData {
+		st.Remaining = budget.Remaining(st.SLI, target)
+	}
+	burnAt := func(win time.Duration) Burn {
+		cw, _, err := b.Window(end, win)
+		if err != nil {
+			return Burn{Window: win}
+		}
+		sli, ok := budget.SLI(cw)
+		if !ok {
+			return Burn{Window: win}
+		}
+		return Burn{Window: win, Rate: budget.BurnRate(sli, target), OK: true}
+	}
+	for _, win := range StatusBurnWindows {
+		st.Burns = append(st.Burns, burnAt(win))
+	}
+	var alerts []budget.Alert
+	for _, bw := range s.Alerting() {
+		l, sh := burnAt(bw.Long), burnAt(bw.Short)
+		alerts = append(alerts, budget.Alert{LongBurn: l.Rate, ShortBurn: sh.Rate, Factor: bw.Factor, LongOK: l.OK, ShortOK: sh.OK})
+	}
+	if st.HasData && len(st.Burns) > 0 && st.Burns[0].OK {
+		st.Exhaustion, st.Exhausts = budget.TimeToExhaustion(st.Remaining, st.Burns[0].Rate, w)
+	}
+	st.State = budget.Status(st.Remaining, st.HasData, alerts)
+	return st, nil
+}
+
+// Point is one figure at one time; OK is false where the window had no events.
+type Point struct {
+	Time  time.Time
+	Value float64
+	OK    bool
+}
+
+// Rolling holds the counts of several rolling windows at every output time.
+type Rolling struct {
+	Times   []time.Time
+	Windows []time.Duration
+	Counts  [][]series.Counts // [window][time]
+	Step    time.Duration     // bucket size used
+	Fetched *Fetched
+}
+
+// RollingCounts fetches once and sums each window ending at every output time between
+// from and to, spaced by about interval (rounded to the bucket grid).
+func (e *Engine) RollingCounts(ctx context.Context, s *slo.SLO, from, to time.Time, interval time.Duration, windows []time.Duration) (*Rolling, error) {
+	if len(windows) == 0 {
+		return nil, fmt.Errorf("SLO %s: no windows", s.Name)
+	}
+	if interval < MinStep {
+		interval = MinStep
+	}
+	step := Step(interval, windows...)
+	outStep := ((interval + step - 1) / step) * step
+	end := series.Align(to, step)
+	first := series.Align(from, outStep)
+	if first.Before(from) {
+		first = first.Add(outStep)
+	}
+	if first.After(end) {
+		first = end
+	}
+	var maxW time.Duration
+	for _, w := range windows {
+		if w > maxW {
+			maxW = w
+		}
+	}
+	f, err := e.Buckets(ctx, s, first.Add(-maxW), end, step)
+	if err != nil {
+		return nil, err
+	}
+	var times []time.Time
+	for t := first; !t.After(end); t = t.Add(outStep) {
+		times = append(times, t)
+	}
+	if len(times) == 0 || times[len(times)-1].Before(end) {
+		times = append(times, end) // the freshest point, at the last complete bucket
+	}
+	r := &Rolling{Times: times, Windows: windows, Step: step, Fetched: f}
+	for _, w := range windows {
+		cs, _, err := f.Buckets.Rolling(times, w)
+		if err != nil {
+			return nil, fmt.Errorf("SLO %s: %w", s.Name, err)
+		}
+		r.Counts = append(r.Counts, cs)
+	}
+	return r, nil
+}
+
+// SLIPoints maps counts to SLI points.
+func SLIPoints(times []time.Time, cs []series.Counts) []Point {
+	out := make([]Point, len(times))
+	for i, t := range times {
+		v, ok := budget.SLI(cs[i])
+		out[i] = Point{Time: t, Value: v, OK: ok}
+	}
+	return out
+}
+
+// BudgetPoints maps counts to error budget remaining.
+func BudgetPoints(times []time.Time, cs []series.Counts, target float64) []Point {
+	out := SLIPoints(times, cs)
+	for i := range out {
+		if out[i].OK {
+			out[i].Value = budget.Remaining(out[i].Value, target)
+		}
+	}
+	return out
+}
+
+// BurnPoints maps counts to burn rates.
+func BurnPoints(times []time.Time, cs []series.Counts, target float64) []Point {
+	out := SLIPoints(times, cs)
+	for i := range out {
+		if out[i].OK {
+			out[i].Value = budget.BurnRate(out[i].Value, target)
+		}
+	}
+	return out
+}

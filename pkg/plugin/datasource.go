@@ -1,0 +1,103 @@
+// Package plugin is the Grafana surface of Nines: settings, instances, the query-type
+// mux, health, resources and frames. It translates between Grafana and the domain.
+package plugin
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/backend/datasource"
+	"github.com/grafana/grafana-plugin-sdk-go/backend/httpclient"
+	"github.com/grafana/grafana-plugin-sdk-go/backend/instancemgmt"
+	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
+
+	"github.com/nines-slo/nines/pkg/definitions"
+	"github.com/nines-slo/nines/pkg/engine"
+	"github.com/nines-slo/nines/pkg/source"
+)
+
+// PluginID is the id of the plugin in plugin.json.
+const PluginID = "nines-slo-datasource"
+
+// Make sure Datasource implements the SDK's handler interfaces.
+var (
+	_ backend.QueryDataHandler      = (*Datasource)(nil)
+	_ backend.CheckHealthHandler    = (*Datasource)(nil)
+	_ backend.CallResourceHandler   = (*Datasource)(nil)
+	_ instancemgmt.InstanceDisposer = (*Datasource)(nil)
+)
+
+// Datasource is one configured Nines data source.
+type Datasource struct {
+	settings  Settings
+	engine    *engine.Engine
+	setupErr  error // a problem with the connection settings, reported on every query and on health
+	defs      *definitions.Store
+	mux       *datasource.QueryTypeMux
+	resources backend.CallResourceHandler
+	// Now is the clock; tests set it.
+	Now func() time.Time
+}
+
+// NewDatasource is the instance factory Grafana calls for each data-source configuration.
+func NewDatasource(ctx context.Context, s backend.DataSourceInstanceSettings) (instancemgmt.Instance, error) {
+	st, err := LoadSettings(s)
+	if err != nil {
+		return nil, err
+	}
+	ds := &Datasource{settings: st, Now: time.Now}
+	ds.defs = definitions.NewStore(st.DefinitionPaths, st.Definitions)
+	client, err := newHTTPClient(ctx, s)
+	if err == nil {
+		var src *source.Client
+		src, err = source.New(source.Config{
+			URL:            st.URL,
+			HTTPClient:     client,
+			Timeout:        st.TimeoutDuration(),
+			MaxConcurrency: st.Concurrency(),
+			CacheEntries:   st.Cache(),
+		})
+		if err == nil {
+			ds.engine = engine.New(src)
+		}
+	}
+	if err != nil {
+		// Keep the instance: definitions and resources still work, queries say what is wrong.
+		ds.setupErr = err
+		log.DefaultLogger.Warn("Nines data source is not connected", "error", err.Error())
+	}
+	ds.mux = ds.newMux()
+	ds.resources = ds.newResourceHandler()
+	return ds, nil
+}
+
+func newHTTPClient(ctx context.Context, s backend.DataSourceInstanceSettings) (*http.Client, error) {
+	if s.URL == "" {
+		return nil, fmt.Errorf("no metrics source URL is set: enter the Prometheus URL in the data source settings")
+	}
+	opts, err := s.HTTPClientOptions(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("http client options: %w", err)
+	}
+	c, err := httpclient.New(opts)
+	if err != nil {
+		return nil, fmt.Errorf("http client: %w", err)
+	}
+	return c, nil
+}
+
+// Dispose releases the instance when its settings change.
+func (d *Datasource) Dispose() {}
+
+// QueryData answers panel queries through the query-type mux.
+func (d *Datasource) QueryData(ctx context.Context, req *backend.QueryDataRequest) (*backend.QueryDataResponse, error) {
+	return d.mux.QueryData(ctx, req)
+}
+
+// CallResource serves /slos, /slos/{name} and /validate.
+func (d *Datasource) CallResource(ctx context.Context, req *backend.CallResourceRequest, sender backend.CallResourceResponseSender) error {
+	return d.resources.CallResource(ctx, req, sender)
+}

@@ -1,0 +1,74 @@
+package plugin
+
+import (
+	"math"
+	"strings"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+
+	"github.com/nines-slo/nines/pkg/engine"
+	"github.com/nines-slo/nines/pkg/slo"
+)
+
+func thresholds(steps ...data.Threshold) *data.ThresholdsConfig {
+	return &data.ThresholdsConfig{Mode: data.ThresholdsModeAbsolute, Steps: steps}
+}
+
+// objectiveThresholds colour an SLI red below the objective and green at or above it.
+func objectiveThresholds(target float64) *data.ThresholdsConfig {
+	return thresholds(data.NewThreshold(math.Inf(-1), "red", ""), data.NewThreshold(target, "green", ""))
+}
+
+// budgetThresholds colour budget remaining: red when overspent, orange under 25 %, green above.
+func budgetThresholds() *data.ThresholdsConfig {
+	return thresholds(data.NewThreshold(math.Inf(-1), "red", ""), data.NewThreshold(0, "orange", ""), data.NewThreshold(0.25, "green", ""))
+}
+
+// burnThresholds colour a burn rate green under 1, orange up to the alert factor, red above.
+func burnThresholds(factor float64) *data.ThresholdsConfig {
+	steps := []data.Threshold{data.NewThreshold(math.Inf(-1), "green", ""), data.NewThreshold(1, "orange", "")}
+	if factor > 1 {
+		steps = append(steps, data.NewThreshold(factor, "red", ""))
+	}
+	return thresholds(steps...)
+}
+
+func lineThresholds(fc *data.FieldConfig) *data.FieldConfig {
+	fc.Custom = map[string]any{"thresholdsStyle": map[string]any{"mode": "line+area"}}
+	return fc
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func sloLabels(s *slo.SLO) data.Labels {
+	return data.Labels{"slo": s.Name, "service": s.Service}
+}
+
+// pointsFrame builds a time series frame of one figure of one SLO.
+func pointsFrame(name string, s *slo.SLO, pts []engine.Point, display string, fc *data.FieldConfig, executed []string) *data.Frame {
+	times := make([]time.Time, len(pts))
+	vals := make([]*float64, len(pts))
+	for i, p := range pts {
+		times[i] = p.Time
+		if p.OK {
+			vals[i] = ptr(p.Value)
+		}
+	}
+	fc.DisplayNameFromDS = display
+	value := data.NewField(name, sloLabels(s), vals).SetConfig(fc)
+	f := data.NewFrame(name, data.NewField("Time", nil, times), value)
+	f.Meta = &data.FrameMeta{
+		Type:                data.FrameTypeTimeSeriesMulti,
+		TypeVersion:         data.FrameTypeVersion{0, 1},
+		ExecutedQueryString: strings.Join(executed, "\n"),
+	}
+	return f
+}
+
+func addNotice(f *data.Frame, sev data.NoticeSeverity, text string) {
+	if f.Meta == nil {
+		f.Meta = &data.FrameMeta{}
+	}
+	f.Meta.Notices = append(f.Meta.Notices, data.Notice{Severity: sev, Text: text})
+}

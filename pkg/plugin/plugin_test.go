@@ -1,0 +1,163 @@
+package plugin
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/stretchr/testify/require"
+)
+
+// fakeSource is a fault-injecting metrics source.
+func fakeSource(t *testing.T, h http.HandlerFunc) *httptest.Server {
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+var t0 = time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+
+func TestQueryErrorsStayOnTheirRefID(t *testing.T) {
+	srv := fakeSource(t, func(w http.ResponseWriter, r *http.Request) { http.Error(w, "boom", http.StatusInternalServerError) })
+	ds := newTestDatasource(t, srv.URL, nil)
+	resp := run(t, ds,
+		query("unknownType", "nope", t0, t0.Add(time.Hour), time.Minute, `{}`),
+		query("badJSON", QueryCatalog, t0, t0.Add(time.Hour), time.Minute, `{"slo": 3`),
+		query("unknownSLO", QueryCatalog, t0, t0.Add(time.Hour), time.Minute, `{"slo":"no-such-slo"}`),
+		query("badRegex", QuerySLI, t0, t0.Add(time.Hour), time.Minute, `{"slo":"(["}`),
+		query("badWindow", QuerySLI, t0, t0.Add(time.Hour), time.Minute, `{"window":"1M"}`),
+		query("down", QueryStatus, t0, t0.Add(time.Hour), time.Minute, `{}`),
+		query("ok", QueryCatalog, t0, t0.Add(time.Hour), time.Minute, `{}`),
+	)
+	cases := map[string]struct {
+		msg string
+		src backend.ErrorSource
+	}{
+		"unknownType": {`unknown query type "nope"`, backend.ErrorSourceDownstream},
+		"badJSON":     {"bad query JSON", backend.ErrorSourceDownstream},
+		"unknownSLO":  {`unknown SLO "no-such-slo"`, backend.ErrorSourceDownstream},
+		"badRegex":    {"query field slo", backend.ErrorSourceDownstream},
+		"badWindow":   {"query field window", backend.ErrorSourceDownstream},
+	}
+	for ref, c := range cases {
+		dr := resp.Responses[ref]
+		require.Error(t, dr.Error, ref)
+		require.Contains(t, dr.Error.Error(), c.msg, ref)
+		require.Equal(t, c.src, dr.ErrorSource, ref)
+	}
+	// A failing metrics source marks every SLO row as an error, with a downstream notice.
+	down := resp.Responses["down"]
+	require.NoError(t, down.Error)
+	st, _ := down.Frames[0].FieldByName("Status")
+	for i := 0; i < st.Len(); i++ {
+		require.Equal(t, "error", st.At(i))
+	}
+	require.NotEmpty(t, down.Frames[0].Meta.Notices)
+	require.Contains(t, down.Frames[0].Meta.Notices[0].Text, "500")
+	ok := resp.Responses["ok"]
+	require.NoError(t, ok.Error)
+	require.Equal(t, 3, ok.Frames[0].Rows())
+}
+
+func TestSourceFaultsGiveDownstreamErrors(t *testing.T) {
+	block := make(chan struct{})
+	t.Cleanup(func() { close(block) })
+	cases := map[string]http.HandlerFunc{
+		"5xx":     func(w http.ResponseWriter, r *http.Request) { http.Error(w, "overloaded", http.StatusServiceUnavailable) },
+		"garbage": func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("<html>not json")) },
+		"hang": func(w http.ResponseWriter, r *http.Request) {
+			select {
+			case <-block:
+			case <-r.Context().Done():
+			}
+		},
+	}
+	for name, h := range cases {
+		t.Run(name, func(t *testing.T) {
+			srv := fakeSource(t, h)
+			ds := newTestDatasource(t, srv.URL, map[string]any{"timeout": 1})
+			resp := run(t, ds, query("A", QuerySLI, t0, t0.Add(time.Hour), time.Minute, `{"slo":"checkout-availability"}`))
+			dr := resp.Responses["A"]
+			require.Error(t, dr.Error)
+			require.Equal(t, backend.ErrorSourceDownstream, dr.ErrorSource)
+			require.Contains(t, dr.Error.Error(), "checkout-availability")
+		})
+	}
+}
+
+func TestSecretsNeverLeak(t *testing.T) {
+	srv := fakeSource(t, func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "unauthorized", http.StatusUnauthorized)
+	})
+	url := strings.Replace(srv.URL, "http://", "http://admin:hunter2-url@", 1)
+	raw, _ := json.Marshal(map[string]any{"definitionPaths": []string{"testdata/slos.yaml"}, "httpHeaderName1": "X-Scope-OrgID"})
+	inst, err := NewDatasource(context.Background(), backend.DataSourceInstanceSettings{
+		URL: url, JSONData: raw, BasicAuthEnabled: true, BasicAuthUser: "admin",
+		DecryptedSecureJSONData: map[string]string{"basicAuthPassword": "hunter2-basic", "httpHeaderValue1": "hunter2-header"},
+	})
+	require.NoError(t, err)
+	ds := inst.(*Datasource)
+	resp := run(t, ds, query("A", QueryStatus, t0, t0.Add(time.Hour), time.Minute, `{}`), query("B", QuerySLI, t0, t0.Add(time.Hour), time.Minute, `{}`))
+	health, err := ds.CheckHealth(context.Background(), &backend.CheckHealthRequest{})
+	require.NoError(t, err)
+	out, _ := json.Marshal(resp)
+	all := string(out) + health.Message + string(health.JSONDetails)
+	for _, secret := range []string{"hunter2-url", "hunter2-basic", "hunter2-header"} {
+		require.NotContains(t, all, secret)
+	}
+	require.Equal(t, backend.HealthStatusError, health.Status)
+}
+
+func TestHealthWhenSourceIsDown(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	url := srv.URL
+	srv.Close() // nothing listens there any more
+	ds := newTestDatasource(t, url, nil)
+	res, err := ds.CheckHealth(context.Background(), &backend.CheckHealthRequest{})
+	require.NoError(t, err)
+	require.Equal(t, backend.HealthStatusError, res.Status)
+	require.Contains(t, res.Message, "not reachable")
+}
+
+func TestHealthWithoutURL(t *testing.T) {
+	ds := newTestDatasource(t, "", nil)
+	res, err := ds.CheckHealth(context.Background(), &backend.CheckHealthRequest{})
+	require.NoError(t, err)
+	require.Equal(t, backend.HealthStatusError, res.Status)
+	require.Contains(t, res.Message, "no metrics source URL")
+	// Definitions still serve the catalog.
+	resp := run(t, ds, query("A", QueryCatalog, t0, t0.Add(time.Hour), time.Minute, `{}`))
+	require.NoError(t, resp.Responses["A"].Error)
+}
+
+func TestSettings(t *testing.T) {
+	cases := []struct {
+		name, json string
+		err        string
+		timeout    time.Duration
+		conc       int
+	}{
+		{"defaults", `{}`, "", DefaultTimeout, DefaultMaxConcurrency},
+		{"set", `{"timeout": 5, "maxConcurrency": 8}`, "", 5 * time.Second, 8},
+		{"negative timeout", `{"timeout": -1}`, "timeout must not be negative", 0, 0},
+		{"too many", `{"maxConcurrency": 1000}`, "maxConcurrency must be between", 0, 0},
+		{"bad json", `{"timeout": "x"}`, "read data source settings", 0, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s, err := LoadSettings(backend.DataSourceInstanceSettings{JSONData: []byte(c.json)})
+			if c.err != "" {
+				require.ErrorContains(t, err, c.err)
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, c.timeout, s.TimeoutDuration())
+			require.Equal(t, c.conc, s.Concurrency())
+		})
+	}
+}

@@ -1,0 +1,114 @@
+package plugin
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"testing"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/stretchr/testify/require"
+)
+
+func callResource(t *testing.T, ds *Datasource, method, path string, body []byte) (int, map[string]any) {
+	t.Helper()
+	var got *backend.CallResourceResponse
+	err := ds.CallResource(context.Background(), &backend.CallResourceRequest{Method: method, Path: path, URL: path, Body: body,
+		Headers: map[string][]string{"Content-Type": {"application/json"}}},
+		backend.CallResourceResponseSenderFunc(func(r *backend.CallResourceResponse) error { got = r; return nil }))
+	require.NoError(t, err)
+	require.NotNil(t, got)
+	var out map[string]any
+	require.NoError(t, json.Unmarshal(got.Body, &out), string(got.Body))
+	return got.Status, out
+}
+
+func TestResourceList(t *testing.T) {
+	ds := newTestDatasource(t, "", nil)
+	cases := []struct {
+		path  string
+		names []string
+	}{
+		{"slos", []string{"checkout-availability", "checkout-latency", "search-availability"}},
+		{"slos?service=search", []string{"search-availability"}},
+		{"slos?slo=checkout", []string{"checkout-availability", "checkout-latency"}},
+		{"slos?owner=team-search", []string{"search-availability"}},
+		{"slos?label=tier%3D1", []string{"checkout-availability", "checkout-latency"}},
+	}
+	for _, c := range cases {
+		t.Run(c.path, func(t *testing.T) {
+			status, out := callResource(t, ds, http.MethodGet, c.path, nil)
+			require.Equal(t, http.StatusOK, status)
+			var names []string
+			for _, s := range out["slos"].([]any) {
+				names = append(names, s.(map[string]any)["name"].(string))
+			}
+			require.Equal(t, c.names, names)
+		})
+	}
+}
+
+func TestResourceGet(t *testing.T) {
+	ds := newTestDatasource(t, "", nil)
+	status, out := callResource(t, ds, http.MethodGet, "slos/search-availability", nil)
+	require.Equal(t, http.StatusOK, status)
+	pq := out["promql"].(map[string]any)
+	require.Contains(t, pq["bad"], "search_errors_total")
+	require.Contains(t, pq["handWritten"], "increase(search_requests_total")
+	require.Equal(t, "search", out["slo"].(map[string]any)["service"])
+
+	status, out = callResource(t, ds, http.MethodGet, "slos/nope", nil)
+	require.Equal(t, http.StatusNotFound, status)
+	require.Contains(t, out["error"], `unknown SLO "nope"`)
+}
+
+func TestResourceValidate(t *testing.T) {
+	ds := newTestDatasource(t, "", nil)
+	good := `service: a
+slos:
+  - name: a-ok
+    objective: 99
+    window: 7d
+    indicator:
+      ratio: {good: 'x_total{code="200"}', total: x_total}
+`
+	bad := good + `  - name: a-bad
+    objective: 100
+    window: 7d
+    indicator:
+      ratio: {good: 'x_total{code=', total: x_total}
+`
+	body, _ := json.Marshal(ValidateRequest{YAML: good})
+	status, out := callResource(t, ds, http.MethodPost, "validate", body)
+	require.Equal(t, http.StatusOK, status)
+	require.Equal(t, true, out["valid"])
+	require.Equal(t, []any{"a-ok"}, out["slos"])
+
+	body, _ = json.Marshal(ValidateRequest{YAML: bad})
+	_, out = callResource(t, ds, http.MethodPost, "validate", body)
+	require.Equal(t, false, out["valid"])
+	require.Equal(t, []any{"a-ok"}, out["slos"], "the good SLO still loads")
+	errs := out["errors"].([]any)
+	require.GreaterOrEqual(t, len(errs), 2)
+	lines := map[float64]bool{}
+	for _, e := range errs {
+		em := e.(map[string]any)
+		require.Equal(t, "inline", em["file"])
+		require.Equal(t, "a-bad", em["slo"])
+		lines[em["line"].(float64)] = true
+	}
+	require.True(t, lines[9], "objective error on line 9: %v", errs)
+	require.True(t, lines[12], "PromQL error on line 12: %v", errs)
+
+	body, _ = json.Marshal(ValidateRequest{YAML: "service: [unclosed"})
+	_, out = callResource(t, ds, http.MethodPost, "validate", body)
+	require.Equal(t, false, out["valid"])
+	require.Equal(t, float64(1), out["errors"].([]any)[0].(map[string]any)["line"])
+}
+
+func TestResourceUnknownPath(t *testing.T) {
+	ds := newTestDatasource(t, "", nil)
+	status, out := callResource(t, ds, http.MethodGet, "nothing", nil)
+	require.Equal(t, http.StatusNotFound, status)
+	require.Contains(t, out["error"], "GET /slos")
+}

@@ -1,0 +1,284 @@
+package source
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	v1 "github.com/prometheus/client_golang/api/prometheus/v1"
+	"github.com/prometheus/common/model"
+)
+
+// Series is one single-series result on a grid: Values[i] is the value at Start+i*Step;
+// Present[i] is false where the server had no point (no samples means no events).
+type Series struct {
+	Start   time.Time
+	Step    time.Duration
+	Values  []float64
+	Present []bool
+}
+
+// Len returns the number of grid points.
+func (s Series) Len() int { return len(s.Values) }
+
+// At returns the time of point i.
+func (s Series) At(i int) time.Time { return s.Start.Add(time.Duration(i) * s.Step) }
+
+// Stats say what a call did: HTTP requests made, chunks served from the cache, the
+// queries that ran, and the warnings and infos the server sent.
+type Stats struct {
+	Requests, CacheHits int
+	Queries             []string
+	Warnings            []string
+	Infos               []string
+}
+
+// Add merges o into s, keeping each query, warning and info once.
+func (s *Stats) Add(o Stats) {
+	s.Requests += o.Requests
+	s.CacheHits += o.CacheHits
+	s.Queries = appendNew(s.Queries, o.Queries...)
+	s.Warnings = appendNew(s.Warnings, o.Warnings...)
+	s.Infos = appendNew(s.Infos, o.Infos...)
+}
+
+// appendNew appends the elements of add that dst lacks.
+func appendNew(dst []string, add ...string) []string {
+next:
+	for _, a := range add {
+		for _, d := range dst {
+			if d == a {
+				continue next
+			}
+		}
+		dst = append(dst, a)
+	}
+	return dst
+}
+
+// chunk is one request's share of a range: grid points from..to (ms, inclusive), index
+// n of the aligned chunk, and the offset of its first point in the result.
+type chunk struct {
+	n, from, to int64
+	offset      int
+}
+
+// chunkResult is what one chunk yields: its values, and the series it came from.
+type chunkResult struct {
+	from, to  int64
+	values    []float64
+	present   []bool
+	hasSeries bool
+	metric    string
+}
+
+// floorDiv divides rounding towards minus infinity.
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if (a%b != 0) && ((a < 0) != (b < 0)) {
+		q--
+	}
+	return q
+}
+
+// chunks splits the grid start..end (ms) into requests of at most maxPoints points whose
+// boundaries lie on multiples of maxPoints*step since the Unix epoch.
+func chunks(start, end, step int64, maxPoints int) []chunk {
+	size := int64(maxPoints) * step
+	var out []chunk
+	for t := start; t <= end; {
+		n := floorDiv(t, size)
+		last := t + ((n+1)*size-1-t)/step*step
+		if last > end {
+			last = end
+		}
+		out = append(out, chunk{n: n, from: t, to: last, offset: int((t - start) / step)})
+		t = last + step
+	}
+	return out
+}
+
+// Range runs a range query from start to end (inclusive, on the step grid) that yields at
+// most one series. Long spans are split into epoch-aligned chunks of at most MaxPoints
+// points, run concurrently under the client's bound; chunks ending before Now()-step are cached.
+func (c *Client) Range(ctx context.Context, query string, start, end time.Time, step time.Duration) (Series, Stats, error) {
+	var stats Stats
+	if strings.TrimSpace(query) == "" {
+		return Series{}, stats, errors.New("range query: empty query")
+	}
+	if step <= 0 || step%time.Millisecond != 0 {
+		return Series{}, stats, fmt.Errorf("range query %q: step %v must be a positive whole number of milliseconds", query, step)
+	}
+	if !start.Equal(time.UnixMilli(start.UnixMilli())) || !end.Equal(time.UnixMilli(end.UnixMilli())) {
+		return Series{}, stats, fmt.Errorf("range query %q: start and end must be whole milliseconds", query)
+	}
+	s, e, st := start.UnixMilli(), end.UnixMilli(), step.Milliseconds()
+	if e < s {
+		return Series{}, stats, fmt.Errorf("range query %q: end %s is before start %s", query, end.UTC().Format(time.RFC3339), start.UTC().Format(time.RFC3339))
+	}
+	if (e-s)%st != 0 {
+		return Series{}, stats, fmt.Errorf("range query %q: end is not on the step grid of start (step %v)", query, step)
+	}
+	total := (e-s)/st + 1
+	if total > MaxRangePoints {
+		return Series{}, stats, fmt.Errorf("range query %q: %d points is more than %d; use a larger step", query, total, MaxRangePoints)
+	}
+	stats.Queries = []string{query}
+	out := Series{Start: start, Step: step, Values: make([]float64, total), Present: make([]bool, total)}
+
+	cs := chunks(s, e, st, c.maxPoints)
+	results := make([]chunkResult, len(cs))
+	warnings := make([][]string, len(cs))
+	infos := make([][]string, len(cs))
+	fetched := make([]bool, len(cs))
+	cutoff := c.now().Add(-step).UnixMilli()
+	phase := s - floorDiv(s, st)*st
+
+	var todo []int
+	for i, ch := range cs {
+		if r, ok := c.cached(query, st, phase, ch); ok {
+			results[i] = r
+			stats.CacheHits++
+			continue
+		}
+		todo = append(todo, i)
+	}
+
+	if len(todo) > 0 {
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		var (
+			wg       sync.WaitGroup
+			mu       sync.Mutex
+			firstErr error
+		)
+		work := make(chan int)
+		workers := min(cap(c.sem), len(todo))
+		for range workers {
+			wg.Go(func() {
+				for i := range work {
+					r, w, inf, err := c.fetch(ctx, query, cs[i], st)
+					if err != nil {
+						mu.Lock()
+						if firstErr == nil {
+							firstErr = err
+							cancel()
+						}
+						mu.Unlock()
+						continue
+					}
+					results[i], warnings[i], infos[i], fetched[i] = r, w, inf, true
+				}
+			})
+		}
+	feed:
+		for _, i := range todo {
+			select {
+			case work <- i:
+			case <-ctx.Done():
+				break feed
+			}
+		}
+		close(work)
+		wg.Wait()
+		if firstErr == nil && ctx.Err() != nil {
+			firstErr = c.wrap(ctx, fmt.Sprintf("range query %q", query), 0, ctx.Err())
+		}
+		for i := range cs {
+			if fetched[i] {
+				stats.Requests++
+				stats.Warnings = appendNew(stats.Warnings, warnings[i]...)
+				stats.Infos = appendNew(stats.Infos, infos[i]...)
+			}
+		}
+		if firstErr != nil {
+			return Series{}, stats, firstErr
+		}
+	}
+
+	var metrics []string
+	for i, ch := range cs {
+		r := results[i]
+		if r.hasSeries {
+			metrics = appendNew(metrics, r.metric)
+		}
+		lo := int((ch.from - r.from) / st)
+		n := int((ch.to-ch.from)/st) + 1
+		copy(out.Values[ch.offset:ch.offset+n], r.values[lo:lo+n])
+		copy(out.Present[ch.offset:ch.offset+n], r.present[lo:lo+n])
+		if fetched[i] && c.cache != nil && ch.to < cutoff && len(warnings[i]) == 0 {
+			c.cache.put(cacheKey(query, st, phase, ch.n), r)
+		}
+	}
+	if len(metrics) > 1 {
+		return Series{}, stats, fmt.Errorf("range query %q: %w", query, tooMany(len(metrics)))
+	}
+	return out, stats, nil
+}
+
+// cacheKey identifies an aligned chunk of a query on a grid (step and phase).
+func cacheKey(query string, step, phase, n int64) string {
+	return fmt.Sprintf("%d/%d/%d/%s", step, phase, n, query)
+}
+
+// cached returns the chunk from the cache when a cached result covers it.
+func (c *Client) cached(query string, step, phase int64, ch chunk) (chunkResult, bool) {
+	if c.cache == nil {
+		return chunkResult{}, false
+	}
+	r, ok := c.cache.get(cacheKey(query, step, phase, ch.n))
+	if !ok || r.from > ch.from || r.to < ch.to {
+		return chunkResult{}, false
+	}
+	return r, true
+}
+
+// fetch runs the range query of one chunk and puts its single series on the chunk's grid.
+func (c *Client) fetch(ctx context.Context, query string, ch chunk, step int64) (chunkResult, []string, []string, error) {
+	from, to := time.UnixMilli(ch.from).UTC(), time.UnixMilli(ch.to).UTC()
+	op := fmt.Sprintf("range query %q from %s to %s step %v", query, from.Format(time.RFC3339), to.Format(time.RFC3339), time.Duration(step)*time.Millisecond)
+	var (
+		val   model.Value
+		warns v1.Warnings
+		infos v1.Infos
+	)
+	_, err := c.call(ctx, op, func(ctx context.Context) error {
+		var err error
+		val, warns, infos, err = c.api.QueryRange(ctx, query, v1.Range{Start: from, End: to, Step: time.Duration(step) * time.Millisecond})
+		return err
+	})
+	if err != nil {
+		return chunkResult{}, nil, nil, err
+	}
+	m, ok := val.(model.Matrix)
+	if !ok {
+		return chunkResult{}, nil, nil, downstream("%s: unexpected result type %s, want matrix", op, typeOf(val))
+	}
+	n := int((ch.to-ch.from)/step) + 1
+	r := chunkResult{from: ch.from, to: ch.to, values: make([]float64, n), present: make([]bool, n)}
+	switch len(m) {
+	case 0:
+		return r, warns, infos, nil
+	case 1:
+	default:
+		return chunkResult{}, nil, nil, fmt.Errorf("%s: %w", op, tooMany(len(m)))
+	}
+	ss := m[0]
+	if len(ss.Histograms) > 0 {
+		return chunkResult{}, nil, nil, fmt.Errorf("%s: native histogram results are not supported; query a float series", op)
+	}
+	r.hasSeries, r.metric = true, ss.Metric.String()
+	for _, p := range ss.Values {
+		ts := int64(p.Timestamp)
+		if ts < ch.from || ts > ch.to || (ts-ch.from)%step != 0 {
+			return chunkResult{}, nil, nil, downstream("%s: point at %d ms is off the requested grid", op, ts)
+		}
+		i := int((ts - ch.from) / step)
+		r.values[i] = float64(p.Value)
+		r.present[i] = true
+	}
+	return r, warns, infos, nil
+}

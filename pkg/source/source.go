@@ -1,0 +1,300 @@
+// Package source is the client of the Prometheus-compatible metrics source: range and
+// instant queries, label values and version, with chunking, bounded concurrency,
+// per-request timeouts and a cache of chunks that lie wholly in the past.
+package source
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/api"
+	v1 "github.com/prometheus/client_golang/api/prometheus/v1"
+	"github.com/prometheus/common/model"
+)
+
+// Defaults and limits of Config.
+const (
+	DefaultTimeout        = 30 * time.Second
+	DefaultMaxConcurrency = 4
+	DefaultMaxPoints      = 10000
+	// PrometheusMaxPoints is the most points per series Prometheus returns for one range query.
+	PrometheusMaxPoints = 11000
+	// MaxRangePoints bounds the points one Range call may ask for, to keep bad input from exhausting memory.
+	MaxRangePoints = 5_000_000
+)
+
+// ErrDownstream marks errors caused by the metrics source (unreachable, slow, 4xx/5xx, garbage).
+var ErrDownstream = errors.New("metrics source error")
+
+// Config configures a Client.
+type Config struct {
+	// URL is the base URL of the Prometheus HTTP API (without /api/v1).
+	URL string
+	// HTTPClient carries Grafana's auth and TLS settings; nil means a plain client.
+	HTTPClient *http.Client
+	// Timeout bounds each request; default 30s.
+	Timeout time.Duration
+	// MaxConcurrency bounds the requests in flight, per Range call and overall; default 4.
+	MaxConcurrency int
+	// MaxPoints is the number of points per series per request; default 10000, at most 11000.
+	MaxPoints int
+	// CacheEntries is the size of the LRU cache of past chunks; 0 disables the cache.
+	CacheEntries int
+	// Now is the clock, for tests; default time.Now.
+	Now func() time.Time
+}
+
+// Client talks to one metrics source. It is safe for concurrent use.
+type Client struct {
+	api       v1.API
+	url       string // redacted, for messages
+	timeout   time.Duration
+	maxPoints int
+	sem       chan struct{}
+	cache     *lru
+	now       func() time.Time
+}
+
+// New returns a client for the metrics source at cfg.URL.
+func New(cfg Config) (*Client, error) {
+	u, err := url.Parse(strings.TrimSpace(cfg.URL))
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return nil, fmt.Errorf("metrics source URL is invalid: %s", redact(err.Error()))
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, errors.New("metrics source URL must start with http:// or https://")
+	}
+	if u.Host == "" {
+		return nil, errors.New("metrics source URL has no host")
+	}
+	if cfg.Timeout < 0 || cfg.MaxConcurrency < 0 || cfg.MaxPoints < 0 || cfg.CacheEntries < 0 {
+		return nil, errors.New("metrics source: timeout, concurrency, points and cache size must not be negative")
+	}
+	if cfg.Timeout == 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	if cfg.MaxConcurrency == 0 {
+		cfg.MaxConcurrency = DefaultMaxConcurrency
+	}
+	if cfg.MaxPoints == 0 {
+		cfg.MaxPoints = DefaultMaxPoints
+	}
+	if cfg.MaxPoints > PrometheusMaxPoints {
+		return nil, fmt.Errorf("metrics source: max points %d is above Prometheus's limit of %d", cfg.MaxPoints, PrometheusMaxPoints)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	hc := cfg.HTTPClient
+	if hc == nil {
+		hc = &http.Client{}
+	}
+	ac, err := api.NewClient(api.Config{Address: u.String(), Client: hc})
+	if err != nil {
+		return nil, fmt.Errorf("metrics source client: %s", redact(err.Error()))
+	}
+	shown := *u
+	shown.User = nil
+	c := &Client{
+		api:       v1.NewAPI(statusClient{ac}),
+		url:       shown.Redacted(),
+		timeout:   cfg.Timeout,
+		maxPoints: cfg.MaxPoints,
+		sem:       make(chan struct{}, cfg.MaxConcurrency),
+		now:       cfg.Now,
+	}
+	if cfg.CacheEntries > 0 {
+		c.cache = newLRU(cfg.CacheEntries)
+	}
+	return c, nil
+}
+
+// URL returns the source's base URL without credentials, for display.
+func (c *Client) URL() string { return c.url }
+
+// statusKey is the context key under which statusClient records the HTTP status.
+type statusKey struct{}
+
+// statusClient records the HTTP status code of each response in the request's context.
+type statusClient struct{ api.Client }
+
+// Do runs the request and records its status code.
+func (s statusClient) Do(ctx context.Context, req *http.Request) (*http.Response, []byte, error) {
+	resp, body, err := s.Client.Do(ctx, req)
+	if p, ok := ctx.Value(statusKey{}).(*int); ok && resp != nil {
+		*p = resp.StatusCode
+	}
+	return resp, body, err
+}
+
+// call runs one request under the concurrency bound and the per-request timeout; op names it in errors.
+func (c *Client) call(ctx context.Context, op string, f func(ctx context.Context) error) (status int, err error) {
+	select {
+	case c.sem <- struct{}{}:
+	case <-ctx.Done():
+		return 0, c.wrap(ctx, op, 0, ctx.Err())
+	}
+	defer func() { <-c.sem }()
+	rctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	rctx = context.WithValue(rctx, statusKey{}, &status)
+	if err := f(rctx); err != nil {
+		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+			err = fmt.Errorf("no answer within %v: %w", c.timeout, err)
+		}
+		return status, c.wrap(ctx, op, status, err)
+	}
+	return status, nil
+}
+
+// wrap turns a failed request into an error naming the operation and the status, without credentials.
+// Only a cancellation by the caller is not a downstream error.
+func (c *Client) wrap(ctx context.Context, op string, status int, err error) error {
+	msg := op
+	if status != 0 {
+		msg += fmt.Sprintf(": HTTP %d", status)
+	}
+	msg += ": " + errorText(err)
+	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+		return &sourceError{msg: redact(msg), cause: err}
+	}
+	return &sourceError{msg: redact(msg), cause: err, downstream: true}
+}
+
+// errorText renders err, replacing URLs of transport errors by the (credential-free) operation.
+func errorText(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err.Error()
+	}
+	return err.Error()
+}
+
+// sourceError is an error of the metrics source with a message free of credentials.
+type sourceError struct {
+	msg        string
+	cause      error
+	downstream bool
+}
+
+// Error returns the redacted message.
+func (e *sourceError) Error() string { return e.msg }
+
+// Unwrap returns the cause and, for downstream errors, ErrDownstream.
+func (e *sourceError) Unwrap() []error {
+	if e.downstream {
+		return []error{ErrDownstream, e.cause}
+	}
+	return []error{e.cause}
+}
+
+// userinfo matches the user:pass@ part of URLs in messages.
+var userinfo = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.\-]*://)[^/@\s"']*@`)
+
+// redact strips user:pass@ from every URL in s.
+func redact(s string) string { return userinfo.ReplaceAllString(s, "$1") }
+
+// downstream returns an ErrDownstream error with a redacted message.
+func downstream(format string, args ...any) error {
+	return &sourceError{msg: redact(fmt.Sprintf(format, args...)), cause: errors.New("unexpected response"), downstream: true}
+}
+
+// Instant runs an instant query at t; it must yield at most one series (ok=false when none).
+func (c *Client) Instant(ctx context.Context, query string, t time.Time) (float64, bool, error) {
+	var val model.Value
+	op := fmt.Sprintf("query %q at %s", query, t.UTC().Format(time.RFC3339))
+	if _, err := c.call(ctx, op, func(ctx context.Context) error {
+		var err error
+		val, _, _, err = c.api.Query(ctx, query, t)
+		return err
+	}); err != nil {
+		return 0, false, err
+	}
+	switch v := val.(type) {
+	case model.Vector:
+		switch len(v) {
+		case 0:
+			return 0, false, nil
+		case 1:
+			if v[0].Histogram != nil {
+				return 0, false, fmt.Errorf("%s: native histogram results are not supported", op)
+			}
+			return float64(v[0].Value), true, nil
+		default:
+			return 0, false, fmt.Errorf("%s: %w", op, tooMany(len(v)))
+		}
+	case *model.Scalar:
+		return float64(v.Value), true, nil
+	default:
+		return 0, false, downstream("%s: unexpected result type %s", op, typeOf(val))
+	}
+}
+
+// typeOf names the type of a query result.
+func typeOf(v model.Value) string {
+	if v == nil {
+		return "none"
+	}
+	return v.Type().String()
+}
+
+// tooMany is the error of a query that returned n > 1 series.
+func tooMany(n int) error {
+	return fmt.Errorf("query returned %d series; aggregate them, e.g. with sum()", n)
+}
+
+// Version returns the source's version from /api/v1/status/buildinfo, or "unknown" if the
+// engine lacks that endpoint but answers a trivial query.
+func (c *Client) Version(ctx context.Context) (string, error) {
+	var info v1.BuildinfoResult
+	status, err := c.call(ctx, "buildinfo", func(ctx context.Context) error {
+		var err error
+		info, err = c.api.Buildinfo(ctx)
+		return err
+	})
+	if err == nil {
+		if info.Version == "" {
+			return "unknown", nil
+		}
+		return info.Version, nil
+	}
+	if status != http.StatusNotFound && status != http.StatusMethodNotAllowed && status != http.StatusNotImplemented {
+		return "", err
+	}
+	if _, _, qerr := c.Instant(ctx, "vector(1)", c.now()); qerr != nil {
+		return "", qerr
+	}
+	return "unknown", nil
+}
+
+// LabelValues returns the values of label among the series that match (empty: all) between start and end.
+func (c *Client) LabelValues(ctx context.Context, label string, match string, start, end time.Time) ([]string, error) {
+	var matches []string
+	if match != "" {
+		matches = []string{match}
+	}
+	var vals model.LabelValues
+	op := fmt.Sprintf("label values of %q for %q", label, match)
+	if _, err := c.call(ctx, op, func(ctx context.Context) error {
+		var err error
+		vals, _, _, err = c.api.LabelValues(ctx, label, matches, start, end)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	out := make([]string, len(vals))
+	for i, v := range vals {
+		out[i] = string(v)
+	}
+	return out, nil
+}

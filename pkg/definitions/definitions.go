@@ -1,0 +1,292 @@
+// Package definitions reads SLO definitions (the native format and OpenSLO v1) into
+// the slo model, with file:line errors, and keeps them current as files change.
+//
+// Choices worth knowing:
+//   - One bad SLO never stops the others: it goes to Result.Errors, the rest load.
+//   - A YAML syntax error fails only its document (documents are split at "---").
+//   - When two SLOs share a name, the first one read (files in path order, folders in
+//     lexical order) is kept and the later one is reported, naming both places.
+//   - An OpenSLO SLO with several objectives becomes one SLO per objective, named
+//     "<name>-1", "<name>-2", … in the order of its objectives; with one objective
+//     the name is kept as is.
+//   - Rolling windows shorter than 1h are refused: in OpenSLO "1m" is a minute and
+//     was almost certainly meant as "1M", a month.
+package definitions
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/nines-slo/nines/pkg/slo"
+)
+
+// InlineFile is the file name that errors in inline YAML carry.
+const InlineFile = "inline"
+
+// Result is what a load produced: the SLOs that are valid and every error found.
+type Result struct {
+	SLOs   []*slo.SLO
+	Errors []*slo.Error
+}
+
+// entry is one SLO being read, with where its fields were written.
+type entry struct {
+	s      *slo.SLO
+	fields slo.Fields
+	// broken is set when reading it already reported an error.
+	broken bool
+	// ref is an OpenSLO indicatorRef still to resolve, written at refAt.
+	ref   string
+	refAt slo.Location
+}
+
+// sliDef is an OpenSLO SLI: an indicator without objective.
+type sliDef struct {
+	name   string
+	at     slo.Location
+	ind    slo.Indicator
+	fields slo.Fields
+	broken bool
+}
+
+// batch gathers everything read in one load, so references resolve across files.
+type batch struct {
+	entries []*entry
+	slis    map[string]*sliDef
+	errs    []*slo.Error
+}
+
+func newBatch() *batch { return &batch{slis: map[string]*sliDef{}} }
+
+// Parse reads one file's content: multi-document YAML, each document native or OpenSLO.
+// References (indicatorRef) resolve within the file only.
+func Parse(file string, data []byte) Result {
+	b := newBatch()
+	b.parse(file, data)
+	return b.finish()
+}
+
+// Load reads files and folders (*.yaml and *.yml, recursively) plus inline YAML,
+// then validates everything together. A path that does not exist is an error on it.
+func Load(paths []string, inline string) Result {
+	files, _, errs := collect(paths)
+	return loadFiles(files, errs, inline)
+}
+
+func loadFiles(files []string, errs []*slo.Error, inline string) Result {
+	b := newBatch()
+	b.errs = append(b.errs, errs...)
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			b.errs = append(b.errs, &slo.Error{Location: slo.Location{File: f}, Message: fmt.Sprintf("read definitions: %v", err)})
+			continue
+		}
+		b.parse(f, data)
+	}
+	if strings.TrimSpace(inline) != "" {
+		b.parse(InlineFile, []byte(inline))
+	}
+	return b.finish()
+}
+
+// collect lists the definition files under paths, with their stamps for change
+// detection and an error per path that cannot be read.
+func collect(paths []string) ([]string, []stamp, []*slo.Error) {
+	var files []string
+	var stamps []stamp
+	var errs []*slo.Error
+	seen := map[string]bool{}
+	add := func(p string, info fs.FileInfo) {
+		if seen[p] {
+			return
+		}
+		seen[p] = true
+		files = append(files, p)
+		stamps = append(stamps, stamp{path: p, mod: info.ModTime(), size: info.Size()})
+	}
+	for _, root := range paths {
+		root = filepath.Clean(root)
+		info, err := os.Stat(root)
+		if err != nil {
+			stamps = append(stamps, stamp{path: root, missing: true})
+			errs = append(errs, &slo.Error{Location: slo.Location{File: root}, Message: fmt.Sprintf("definitions path: %v", unwrapPath(err))})
+			continue
+		}
+		if !info.IsDir() {
+			add(root, info)
+			continue
+		}
+		walkErr := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				errs = append(errs, &slo.Error{Location: slo.Location{File: p}, Message: fmt.Sprintf("read definitions folder: %v", unwrapPath(err))})
+				if d != nil && d.IsDir() && p != root {
+					return fs.SkipDir
+				}
+				return nil
+			}
+			// Hidden folders are skipped: Kubernetes config maps keep older copies
+			// of the files in "..data" folders next to the links we read.
+			if d.IsDir() {
+				if p != root && strings.HasPrefix(d.Name(), ".") {
+					return fs.SkipDir
+				}
+				return nil
+			}
+			ext := strings.ToLower(filepath.Ext(p))
+			if ext != ".yaml" && ext != ".yml" {
+				return nil
+			}
+			fi, err := os.Stat(p) // follows links
+			if err != nil || fi.IsDir() {
+				return nil
+			}
+			add(p, fi)
+			return nil
+		})
+		if walkErr != nil {
+			errs = append(errs, &slo.Error{Location: slo.Location{File: root}, Message: fmt.Sprintf("read definitions folder: %v", walkErr)})
+		}
+	}
+	return files, stamps, errs
+}
+
+// unwrapPath drops the path from an fs.PathError, as the Error already names it.
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// parse reads the documents of one file into the batch.
+func (b *batch) parse(file string, data []byte) {
+	d := &decoder{file: file}
+	for _, c := range splitDocuments(data) {
+		n, err := decodeChunk(file, c)
+		if err != nil {
+			d.errs = append(d.errs, err)
+			continue
+		}
+		if n == nil {
+			continue
+		}
+		b.document(d, n)
+	}
+	b.errs = append(b.errs, d.errs...)
+}
+
+// document dispatches one document to its format.
+func (b *batch) document(d *decoder, n *yaml.Node) {
+	d.cur, d.what = nil, ""
+	if n.Kind != yaml.MappingNode {
+		d.errorf(n, "a definitions document must be a mapping (native: service and slos; OpenSLO: apiVersion, kind, metadata, spec)")
+		return
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == "apiVersion" {
+			b.openSLO(d, n, n.Content[i], resolve(n.Content[i+1]))
+			return
+		}
+	}
+	b.native(d, n)
+}
+
+// finish resolves references, validates and sorts everything read.
+func (b *batch) finish() Result {
+	for _, e := range b.entries {
+		if e.ref == "" {
+			continue
+		}
+		def, ok := b.slis[e.ref]
+		if !ok {
+			b.errs = append(b.errs, &slo.Error{Location: e.refAt, SLO: e.s.Name, Message: fmt.Sprintf("indicatorRef %q: no SLI of that name is defined", e.ref)})
+			e.broken = true
+			continue
+		}
+		applySLI(e, def)
+	}
+
+	var res Result
+	first := map[string]*slo.SLO{}
+	for _, e := range b.entries {
+		errs := e.s.ValidateFields(e.fields)
+		if e.s.Name != "" {
+			if f, dup := first[e.s.Name]; dup {
+				errs = append(errs, slo.DuplicateError(f, e.s))
+			} else {
+				first[e.s.Name] = e.s
+			}
+		}
+		if len(errs) == 0 && !e.broken {
+			if err := Unsupported(e.s); err != nil {
+				loc := e.s.Source
+				var fe *fieldError
+				if errors.As(err, &fe) {
+					if l, ok := e.fields[fe.field]; ok && l.Line > 0 {
+						loc = l
+					}
+				}
+				errs = append(errs, &slo.Error{Location: loc, SLO: e.s.Name, Message: err.Error()})
+			}
+		}
+		b.errs = append(b.errs, errs...)
+		if len(errs) == 0 && !e.broken {
+			res.SLOs = append(res.SLOs, e.s)
+		}
+	}
+	sort.SliceStable(b.errs, func(i, j int) bool {
+		a, c := b.errs[i], b.errs[j]
+		if a.File != c.File {
+			return a.File < c.File
+		}
+		return a.Line < c.Line
+	})
+	res.Errors = b.errs
+	return res
+}
+
+// applySLI sets the indicator of an entry from an SLI, keeping the objective's op and value.
+func applySLI(e *entry, def *sliDef) {
+	if def.broken {
+		e.broken = true
+	}
+	in := &e.s.Indicator
+	op, value := in.Op, in.Value
+	*in = def.ind
+	in.Op, in.Value = op, value
+	for k, v := range def.fields {
+		if _, set := e.fields[k]; !set || k != "indicator.op" && k != "indicator.value" {
+			e.fields[k] = v
+		}
+	}
+}
+
+// fieldError is an error about one model field.
+type fieldError struct {
+	field string
+	err   error
+}
+
+func (e *fieldError) Error() string { return e.err.Error() }
+func (e *fieldError) Unwrap() error { return e.err }
+
+// Unsupported returns a "not supported yet" error for what the query side cannot
+// compute yet: calendar windows and timeslices budgeting. Remove it once it can.
+func Unsupported(s *slo.SLO) error {
+	switch {
+	case s.Window.Kind == slo.Calendar:
+		return &fieldError{"window", fmt.Errorf("calendar window %q is not supported yet", s.Window.Unit)}
+	case s.Budgeting.Method == slo.Timeslices || s.Budgeting.Method == slo.RatioTimeslices:
+		return &fieldError{"budgeting", fmt.Errorf("budgeting method %q is not supported yet", s.Budgeting.Method)}
+	}
+	return nil
+}

@@ -1,0 +1,8 @@
+//go:build !linux
+
+package promtest
+
+import "os/exec"
+
+// setDeathSignal does nothing where the kernel has no parent-death signal.
+func setDeathSignal(*exec.Cmd) {}

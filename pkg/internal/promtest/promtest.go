@@ -1,0 +1,380 @@
+// Package promtest runs a real Prometheus server holding a backfilled demo history, for tests.
+//
+// Blocks are built once per machine and history with `promtool tsdb create-blocks-from
+// openmetrics` and cached under os.TempDir()/nines-promtest-<hash>; each server gets a
+// copy in its own data directory. When prometheus or promtool is missing the tests are
+// skipped, unless CI=true, where that is a failure.
+package promtest
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"math"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nines-slo/nines/pkg/demo"
+)
+
+// cacheVersion changes the cache key when the block layout or this harness changes.
+const cacheVersion = "1"
+
+// Server is a running Prometheus with backfilled history.
+type Server struct {
+	// URL is the base URL of the HTTP API, e.g. http://127.0.0.1:40123.
+	URL string
+	// History is the history the server holds.
+	History *demo.History
+	// Backfill is how long it took to get the blocks (near zero when cached).
+	Backfill time.Duration
+	// Startup is how long prometheus took to become ready.
+	Startup time.Duration
+
+	cmd     *exec.Cmd
+	dir     string
+	done    chan struct{}
+	logPath string
+	once    sync.Once
+}
+
+// errMissing reports that prometheus or promtool is not installed.
+type errMissing struct{ msg string }
+
+func (e errMissing) Error() string { return e.msg }
+
+// tools returns the paths of prometheus and promtool.
+func tools() (prom, tool string, err error) {
+	prom, err1 := exec.LookPath("prometheus")
+	tool, err2 := exec.LookPath("promtool")
+	if err1 != nil || err2 != nil {
+		return "", "", errMissing{"promtest: prometheus and promtool must be on PATH for this test (Debian: apt-get install -y prometheus)"}
+	}
+	return prom, tool, nil
+}
+
+// fail skips on missing tools (unless CI=true) and fails otherwise.
+func fail(tb testing.TB, err error) {
+	tb.Helper()
+	var miss errMissing
+	if errors.As(err, &miss) && os.Getenv("CI") != "true" {
+		tb.Skip(err.Error())
+	}
+	tb.Fatal(err)
+}
+
+// Start backfills h into a fresh data dir, starts prometheus on a free local port and stops it in tb.Cleanup.
+func Start(tb testing.TB, h *demo.History) *Server {
+	tb.Helper()
+	s, err := start(h)
+	if err != nil {
+		fail(tb, err)
+	}
+	tb.Cleanup(s.Stop)
+	tb.Logf("promtest: %s (backfill %v, startup %v)", s.URL, s.Backfill.Round(time.Millisecond), s.Startup.Round(time.Millisecond))
+	return s
+}
+
+var shared struct {
+	once sync.Once
+	srv  *Server
+	err  error
+}
+
+// Shared returns one server per test process for the default history; call Main from TestMain to stop it.
+func Shared(tb testing.TB) *Server {
+	tb.Helper()
+	shared.once.Do(func() {
+		shared.srv, shared.err = start(demo.Generate(demo.Default()))
+		if shared.err == nil {
+			tb.Logf("promtest: shared server %s (backfill %v, startup %v)", shared.srv.URL, shared.srv.Backfill.Round(time.Millisecond), shared.srv.Startup.Round(time.Millisecond))
+		}
+	})
+	if shared.err != nil {
+		fail(tb, shared.err)
+	}
+	return shared.srv
+}
+
+// Main runs the tests and then stops the shared server; use it as TestMain's body.
+func Main(m *testing.M) {
+	code := m.Run()
+	if shared.srv != nil {
+		shared.srv.Stop()
+	}
+	os.Exit(code)
+}
+
+// Stop stops the server and removes its data directory; it is safe to call twice.
+func (s *Server) Stop() {
+	s.once.Do(func() {
+		if s.cmd != nil && s.cmd.Process != nil {
+			_ = s.cmd.Process.Signal(os.Interrupt)
+			select {
+			case <-s.done:
+			case <-time.After(10 * time.Second):
+				_ = s.cmd.Process.Kill()
+				<-s.done
+			}
+		}
+		_ = os.RemoveAll(s.dir)
+	})
+}
+
+func start(h *demo.History) (*Server, error) {
+	prom, tool, err := tools()
+	if err != nil {
+		return nil, err
+	}
+	t0 := time.Now()
+	blocks, err := cachedBlocks(tool, h)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{History: h, Backfill: time.Since(t0)}
+	s.dir, err = os.MkdirTemp("", "nines-prometheus-*")
+	if err != nil {
+		return nil, err
+	}
+	data := filepath.Join(s.dir, "data")
+	if err := copyDir(blocks, data); err != nil {
+		s.Stop()
+		return nil, fmt.Errorf("promtest: copying blocks: %w", err)
+	}
+	config := filepath.Join(s.dir, "prometheus.yml")
+	if err := os.WriteFile(config, []byte("global:\n  scrape_interval: 1h\n  evaluation_interval: 1h\n"), 0o644); err != nil {
+		s.Stop()
+		return nil, err
+	}
+	s.logPath = filepath.Join(s.dir, "prometheus.log")
+	t1 := time.Now()
+	for attempt := 0; ; attempt++ {
+		err = s.run(prom, config, data)
+		if err == nil || attempt == 2 {
+			break
+		}
+	}
+	if err != nil {
+		s.Stop()
+		return nil, err
+	}
+	s.Startup = time.Since(t1)
+	return s, nil
+}
+
+// run starts prometheus on a free port and waits until it is ready.
+func (s *Server) run(prom, config, data string) error {
+	port, err := freePort()
+	if err != nil {
+		return err
+	}
+	logFile, err := os.Create(s.logPath)
+	if err != nil {
+		return err
+	}
+	defer logFile.Close()
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	cmd := exec.Command(prom,
+		"--config.file="+config,
+		"--storage.tsdb.path="+data,
+		"--storage.tsdb.retention.time=100y",
+		"--web.listen-address="+addr,
+		"--query.max-samples=500000000",
+		"--log.level=warn",
+	)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	setDeathSignal(cmd)
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("promtest: starting prometheus: %w", err)
+	}
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	s.cmd, s.done, s.URL = cmd, done, "http://"+addr
+
+	client := &http.Client{Timeout: 2 * time.Second}
+	deadline := time.Now().Add(90 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case <-done:
+			s.cmd = nil
+			return fmt.Errorf("promtest: prometheus exited before it was ready:\n%s", s.log())
+		default:
+		}
+		resp, err := client.Get(s.URL + "/-/ready")
+		if err == nil {
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	_ = cmd.Process.Kill()
+	<-done
+	s.cmd = nil
+	return fmt.Errorf("promtest: prometheus not ready after 90s:\n%s", s.log())
+}
+
+func (s *Server) log() string {
+	b, _ := os.ReadFile(s.logPath)
+	if len(b) > 4000 {
+		b = b[len(b)-4000:]
+	}
+	return string(b)
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// key hashes the history's content and the cache version.
+func key(h *demo.History) string {
+	d := sha256.New()
+	fmt.Fprintf(d, "nines-promtest %s %d %d %d\n", cacheVersion, h.Start.UnixNano(), h.Step, h.Len)
+	buf := make([]byte, 8)
+	for _, s := range h.Series {
+		names := make([]string, 0, len(s.Labels))
+		for k := range s.Labels {
+			names = append(names, k+"="+s.Labels[k])
+		}
+		sort.Strings(names)
+		fmt.Fprintf(d, "%s %s %s\n", s.Metric, s.Kind, strings.Join(names, ","))
+		vals := make([]byte, 0, 8*len(s.Values))
+		for _, v := range s.Values {
+			binary.LittleEndian.PutUint64(buf, math.Float64bits(v))
+			vals = append(vals, buf...)
+		}
+		d.Write(vals)
+	}
+	return hex.EncodeToString(d.Sum(nil))[:16]
+}
+
+// blockDuration is the span of h rounded up to whole days, plus a day, for --max-block-duration.
+func blockDuration(h *demo.History) string {
+	span := h.Time(h.Len - 1).Sub(h.Start)
+	days := int(span/(24*time.Hour)) + 2
+	return fmt.Sprintf("%dh", days*24)
+}
+
+// cachedBlocks returns a directory of TSDB blocks for h, building it with promtool if not cached.
+func cachedBlocks(tool string, h *demo.History) (string, error) {
+	dir := filepath.Join(os.TempDir(), "nines-promtest-"+key(h))
+	if ok, _ := hasBlocks(dir); ok {
+		return dir, nil
+	}
+	// One builder at a time per machine; others wait for its result (or take over a stale lock).
+	lock := dir + ".lock"
+	deadline := time.Now().Add(5 * time.Minute)
+	for {
+		f, err := os.OpenFile(lock, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+		if err == nil {
+			f.Close()
+			defer os.Remove(lock)
+			break
+		}
+		if ok, _ := hasBlocks(dir); ok {
+			return dir, nil
+		}
+		if st, err := os.Stat(lock); err == nil && time.Since(st.ModTime()) > 3*time.Minute {
+			_ = os.Remove(lock)
+			continue
+		}
+		if time.Now().After(deadline) {
+			return "", fmt.Errorf("promtest: timed out waiting for %s", lock)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if ok, _ := hasBlocks(dir); ok {
+		return dir, nil
+	}
+	work, err := os.MkdirTemp(os.TempDir(), "nines-promtest-build-*")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(work)
+	file := filepath.Join(work, "history.om")
+	f, err := os.Create(file)
+	if err != nil {
+		return "", err
+	}
+	if err := h.WriteOpenMetrics(f); err != nil {
+		f.Close()
+		return "", err
+	}
+	if err := f.Close(); err != nil {
+		return "", err
+	}
+	out := filepath.Join(work, "blocks")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, tool, "tsdb", "create-blocks-from", "openmetrics", "--max-block-duration="+blockDuration(h), file, out)
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("promtest: promtool backfill: %v\n%s", err, msg)
+	}
+	if ok, err := hasBlocks(out); !ok {
+		return "", fmt.Errorf("promtest: promtool wrote no blocks (%v)", err)
+	}
+	_ = os.RemoveAll(dir) // a partial leftover without blocks
+	if err := os.Rename(out, dir); err != nil {
+		if ok, _ := hasBlocks(dir); ok {
+			return dir, nil // another process won the race
+		}
+		return "", err
+	}
+	return dir, nil
+}
+
+func hasBlocks(dir string) (bool, error) {
+	m, err := filepath.Glob(filepath.Join(dir, "*", "meta.json"))
+	return err == nil && len(m) > 0, err
+}
+
+// copyDir copies the regular files of the tree src into dst.
+func copyDir(src, dst string) error {
+	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, path)
+		target := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		in, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		defer in.Close()
+		out, err := os.Create(target)
+		if err != nil {
+			return err
+		}
+		if _, err := io.Copy(out, in); err != nil {
+			out.Close()
+			return err
+		}
+		return out.Close()
+	})
+}

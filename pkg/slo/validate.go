@@ -359,7 +359,7 @@ func checkVectorQuery(q string) error {
 		return err
 	}
 	if t := expr.Type(); t != parser.ValueTypeVector {
-		return fmt.Errorf("%q must yield an instant vector, not a %s", q, t)
+		return fmt.Errorf("%q must yield an instant vector, not a %s", q, parser.DocumentedType(t))
 	}
 	return nil
 }
@@ -372,6 +372,13 @@ func HistogramBase(q string) (string, error) {
 		return "", err
 	}
 	vs, ok := expr.(*parser.VectorSelector)
+	if ok && vs.Name == "" {
+		for _, m := range vs.LabelMatchers {
+			if m.Name == labels.MetricName && m.Type == labels.MatchEqual {
+				vs.Name = m.Value
+			}
+		}
+	}
 	if !ok || vs.Name == "" || vs.OriginalOffset != 0 || vs.OriginalOffsetExpr != nil || vs.Timestamp != nil || vs.StartOrEnd != 0 {
 		return "", fmt.Errorf("%q must be a plain metric selector such as http_request_duration_seconds{job=\"api\"}", q)
 	}

@@ -75,13 +75,17 @@ func TestValidateErrors(t *testing.T) {
 		{"bad zone", func(s *SLO) { s.Window = Window{Kind: Calendar, Unit: Week, TimeZone: "Mars/Olympus"} }, []string{`time zone "Mars/Olympus": unknown time zone Mars/Olympus`}},
 		{"bad method", func(s *SLO) { s.Budgeting.Method = "events" }, []string{`budgeting method "events" must be occurrences, timeslices or ratioTimeslices`}},
 		{"no slice", func(s *SLO) { s.Budgeting = Budgeting{Method: Timeslices, SliceThreshold: 0.9} }, []string{"timeslices budgeting needs a slice length greater than 0"}},
-		{"long slice", func(s *SLO) { s.Budgeting = Budgeting{Method: Timeslices, SliceLength: 28 * 24 * time.Hour, SliceThreshold: 0.9} }, []string{"slice length 4w must be shorter than the window 4w"}},
+		{"long slice", func(s *SLO) {
+			s.Budgeting = Budgeting{Method: Timeslices, SliceLength: 28 * 24 * time.Hour, SliceThreshold: 0.9}
+		}, []string{"slice length 4w must be shorter than the window 4w"}},
 		{"long calendar slice", func(s *SLO) {
 			s.Window = Window{Kind: Calendar, Unit: Week}
 			s.Budgeting = Budgeting{Method: Timeslices, SliceLength: 7 * 24 * time.Hour, SliceThreshold: 0.9}
 		}, []string{"slice length 1w must be shorter than the window week"}},
 		{"no threshold", func(s *SLO) { s.Budgeting = Budgeting{Method: Timeslices, SliceLength: time.Minute} }, []string{"slice threshold 0 must be in (0, 1]"}},
-		{"threshold > 1", func(s *SLO) { s.Budgeting = Budgeting{Method: RatioTimeslices, SliceLength: time.Minute, SliceThreshold: 95} }, []string{"slice threshold 95 must be in (0, 1]"}},
+		{"threshold > 1", func(s *SLO) {
+			s.Budgeting = Budgeting{Method: RatioTimeslices, SliceLength: time.Minute, SliceThreshold: 95}
+		}, []string{"slice threshold 95 must be in (0, 1]"}},
 		{"no indicator", func(s *SLO) { s.Indicator = Indicator{} }, []string{"indicator is required (ratio, latency, threshold or raw)"}},
 		{"bad indicator kind", func(s *SLO) { s.Indicator.Kind = "apdex" }, []string{`indicator kind "apdex" must be ratio, latency, threshold or raw`}},
 		{"good and bad", func(s *SLO) { s.Indicator.Bad = "errors_total" }, []string{"ratio indicator needs exactly one of good and bad, not both"}},

@@ -210,6 +210,7 @@ func (b *batch) finish() Result {
 		if !ok {
 			b.errs = append(b.errs, &slo.Error{Location: e.refAt, SLO: e.s.Name, Message: fmt.Sprintf("indicatorRef %q: no SLI of that name is defined", e.ref)})
 			e.broken = true
+			e.fields["indicator"] = slo.Location{Line: -1}
 			continue
 		}
 		applySLI(e, def)

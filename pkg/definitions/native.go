@@ -75,6 +75,7 @@ func (d *decoder) nativeSLO(n *yaml.Node, doc nativeDoc) *entry {
 		e.fields["service"] = doc.serviceAt
 	}
 	d.cur = e
+	s.Name = peekName(n)
 	m, ok := d.mapping(n, "slo", nativeSLOFields)
 	if !ok {
 		return e
@@ -339,4 +340,18 @@ func (d *decoder) nativeAlerting(e *entry, f field) {
 		}
 		e.s.BurnWindow = append(e.s.BurnWindow, bw)
 	}
+}
+
+// peekName returns the scalar "name" of a mapping, so that errors found before it name the SLO.
+func peekName(n *yaml.Node) string {
+	n = resolve(n)
+	if n.Kind != yaml.MappingNode {
+		return ""
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if v := resolve(n.Content[i+1]); n.Content[i].Value == "name" && v.Kind == yaml.ScalarNode {
+			return v.Value
+		}
+	}
+	return ""
 }

@@ -151,7 +151,9 @@ func (d *decoder) openSLOSLO(n *yaml.Node, name string, meta map[string]field, s
 		e.fields["budgeting"] = d.loc(f.key)
 		v, _ := d.str(f)
 		s.Budgeting.Method = budgetingMethod(v)
-		if !strings.EqualFold(v, string(s.Budgeting.Method)) || s.Budgeting.Method == "" {
+		switch s.Budgeting.Method {
+		case slo.Occurrences, slo.Timeslices, slo.RatioTimeslices:
+		default:
 			d.fieldErr(e.fields, "budgeting", f.key, "budgetingMethod %q must be Occurrences, Timeslices or RatioTimeslices", v)
 		}
 	}

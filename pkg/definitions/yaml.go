@@ -67,6 +67,21 @@ func isMarker(line, m string) bool {
 
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
+// parserProblems are yaml.v3's parser (not scanner) error messages.
+var parserProblems = map[string]bool{
+	"did not find expected ',' or ']'":       true,
+	"did not find expected ',' or '}'":       true,
+	"did not find expected '-' indicator":    true,
+	"did not find expected <document start>": true,
+	"did not find expected <stream-start>":   true,
+	"did not find expected key":              true,
+	"did not find expected node content":     true,
+	"found duplicate %TAG directive":         true,
+	"found duplicate %YAML directive":        true,
+	"found incompatible YAML document":       true,
+	"found undefined tag handle":             true,
+}
+
 // decodeChunk parses one document into a node whose lines are those of the file.
 // It returns nil for an empty document.
 func decodeChunk(file string, c chunk) (*yaml.Node, *slo.Error) {
@@ -79,8 +94,12 @@ func decodeChunk(file string, c chunk) (*yaml.Node, *slo.Error) {
 		msg := strings.TrimPrefix(err.Error(), "yaml: ")
 		if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
 			n, _ := strconv.Atoi(m[1])
-			loc.Line = c.start + n - 1
 			msg = m[2]
+			// yaml.v3 counts lines from 1 in scanner errors but from 0 in parser errors.
+			if parserProblems[msg] {
+				n++
+			}
+			loc.Line = c.start + n - 1
 		}
 		return nil, &slo.Error{Location: loc, Message: "YAML syntax error: " + msg}
 	}

@@ -163,19 +163,19 @@ func (v *validator) indicator() {
 	case Ratio:
 		switch {
 		case in.Good == "" && in.Bad == "":
-			v.errorf("indicator", "ratio indicator needs good or bad events")
+			v.errorf("indicator.good", "ratio indicator needs good or bad events")
 		case in.Good != "" && in.Bad != "":
 			v.errorf("indicator.bad", "ratio indicator needs exactly one of good and bad, not both")
 		}
 		if in.Total == "" {
-			v.errorf("indicator", "ratio indicator needs total events")
+			v.errorf("indicator.total", "ratio indicator needs total events")
 		}
 		v.counter("indicator.good", "good", in.Good)
 		v.counter("indicator.bad", "bad", in.Bad)
 		v.counter("indicator.total", "total", in.Total)
 	case Latency:
 		if in.Histogram == "" {
-			v.errorf("indicator", "latency indicator needs a histogram")
+			v.errorf("indicator.histogram", "latency indicator needs a histogram")
 		} else if _, err := HistogramBase(in.Histogram); err != nil {
 			v.errorf("indicator.histogram", "histogram: %v", err)
 		}
@@ -184,7 +184,7 @@ func (v *validator) indicator() {
 		}
 	case Threshold:
 		if in.Gauge == "" {
-			v.errorf("indicator", "threshold indicator needs a gauge")
+			v.errorf("indicator.gauge", "threshold indicator needs a gauge")
 		} else {
 			v.query("indicator.gauge", "gauge", in.Gauge)
 		}
@@ -196,7 +196,7 @@ func (v *validator) indicator() {
 		}
 	case Raw:
 		if in.ErrorRatio == "" {
-			v.errorf("indicator", "raw indicator needs an errorRatio expression")
+			v.errorf("indicator.errorRatio", "raw indicator needs an errorRatio expression")
 		} else {
 			v.query("indicator.errorRatio", "errorRatio", in.ErrorRatio)
 		}

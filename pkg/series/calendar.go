@@ -103,6 +103,9 @@ func Periods(from, to time.Time, unit string, loc *time.Location) ([]Period, err
 	var out []Period
 	for s.Before(to) {
 		e := nextStart(s, unit, loc)
+		if !e.After(s) { // cannot happen with a sane zone database; never loop
+			return nil, fmt.Errorf("series: calendar %s after %s does not advance in %s", unit, s.Format(time.RFC3339), loc)
+		}
 		p := Period{Start: s, End: e}
 		if p.Start.Before(from) {
 			p.Start, p.Partial = from, true

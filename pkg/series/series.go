@@ -40,6 +40,13 @@ func (c Counts) Add(o Counts) Counts {
 // one of another length or backing array is detected and rebuilds the sums).
 // The methods are safe for concurrent use; a Buckets must not be copied after
 // first use.
+//
+// Precision: the prefix sums are kept in double-double arithmetic, for Total and
+// for Bad = Total-Good per bucket (not for Good), so a window's bad count is
+// exact to about 1e-16 of the window's own bad count, however large the rest
+// of the history. Counts carries Good and Total only, so Bad() = Total-Good
+// then costs about 1e-16 of Total: the bad fraction keeps a relative error of
+// about 1e-16/badFraction (1e-10 at six nines).
 type Buckets struct {
 	Start time.Time
 	Step  time.Duration
@@ -252,6 +259,9 @@ func (b *Buckets) Window(end time.Time, w time.Duration) (c Counts, covered time
 }
 
 // Rolling returns Window(end, w) for each of ends, in O(Len+len(ends)).
+//
+// The prefix sums are built once, on the first call of any sum method; Good
+// and Total must not be changed in place after that (see Buckets).
 func (b *Buckets) Rolling(ends []time.Time, w time.Duration) ([]Counts, []time.Duration, error) {
 	k, err := b.windowLen(w)
 	if err != nil {

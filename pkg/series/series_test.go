@@ -353,3 +353,40 @@ func mustLoc(t *testing.T, name string) *time.Location {
 	}
 	return loc
 }
+
+// TestConcurrentUse runs the lazy prefix build from several goroutines (run
+// with -race).
+func TestConcurrentUse(t *testing.T) {
+	b := sample()
+	done := make(chan Counts)
+	for i := 0; i < 8; i++ {
+		go func() {
+			c, _, _ := b.Window(min1(5), 5*time.Minute)
+			done <- c
+		}()
+	}
+	for i := 0; i < 8; i++ {
+		if c := <-done; c != (Counts{32, 40}) {
+			t.Errorf("concurrent Window = %v, want {32 40}", c)
+		}
+	}
+}
+
+func BenchmarkRolling(b *testing.B) {
+	const n = 100_000 // ~347 days of 5m buckets
+	bk := New(t0, 5*time.Minute, n)
+	for i := range bk.Total {
+		bk.Total[i], bk.Good[i] = 1000, 999
+	}
+	ends := make([]time.Time, 0, n)
+	for i := 0; i < n; i++ {
+		ends = append(ends, bk.BucketEnd(i))
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		bk.pre = nil // include the prefix build
+		if _, _, err := bk.Rolling(ends, 30*24*time.Hour); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

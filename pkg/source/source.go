@@ -150,7 +150,7 @@ func (c *Client) call(ctx context.Context, op string, f func(ctx context.Context
 	rctx = context.WithValue(rctx, statusKey{}, &status)
 	if err := f(rctx); err != nil {
 		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
-			err = fmt.Errorf("no answer within %v: %w", c.timeout, err)
+			op = fmt.Sprintf("%s: no answer within %v", op, c.timeout)
 		}
 		return status, c.wrap(ctx, op, status, err)
 	}

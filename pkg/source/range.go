@@ -27,7 +27,7 @@ func (s Series) Len() int { return len(s.Values) }
 // At returns the time of point i.
 func (s Series) At(i int) time.Time { return s.Start.Add(time.Duration(i) * s.Step) }
 
-// Stats say what a call did: HTTP requests made, chunks served from the cache, the
+// Stats say what a call did: requests sent (including failed ones), chunks served from the cache, the
 // queries that ran, and the warnings and infos the server sent.
 type Stats struct {
 	Requests, CacheHits int
@@ -154,12 +154,19 @@ func (c *Client) Range(ctx context.Context, query string, start, end time.Time, 
 			wg       sync.WaitGroup
 			mu       sync.Mutex
 			firstErr error
+			attempts int
 		)
 		work := make(chan int)
 		workers := min(cap(c.sem), len(todo))
 		for range workers {
 			wg.Go(func() {
 				for i := range work {
+					if ctx.Err() != nil {
+						continue
+					}
+					mu.Lock()
+					attempts++
+					mu.Unlock()
 					r, w, inf, err := c.fetch(ctx, query, cs[i], st)
 					if err != nil {
 						mu.Lock()
@@ -187,9 +194,9 @@ func (c *Client) Range(ctx context.Context, query string, start, end time.Time, 
 		if firstErr == nil && ctx.Err() != nil {
 			firstErr = c.wrap(ctx, fmt.Sprintf("range query %q", query), 0, ctx.Err())
 		}
+		stats.Requests = attempts
 		for i := range cs {
 			if fetched[i] {
-				stats.Requests++
 				stats.Warnings = appendNew(stats.Warnings, warnings[i]...)
 				stats.Infos = appendNew(stats.Infos, infos[i]...)
 			}

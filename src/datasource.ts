@@ -1,0 +1,60 @@
+import { CoreApp, DataSourceInstanceSettings, ScopedVars } from '@grafana/data';
+import { DataSourceWithBackend, getTemplateSrv } from '@grafana/runtime';
+
+import { interpolateQuery, regexFormatter } from './interpolate';
+import {
+  DEFAULT_QUERY,
+  NinesOptions,
+  NinesQuery,
+  SLODetailResponse,
+  SLOListFilters,
+  SLOListResponse,
+  ValidateResponse,
+} from './types';
+import { NinesVariableSupport } from './variables';
+
+export class DataSource extends DataSourceWithBackend<NinesQuery, NinesOptions> {
+  constructor(instanceSettings: DataSourceInstanceSettings<NinesOptions>) {
+    super(instanceSettings);
+    this.variables = new NinesVariableSupport(this);
+  }
+
+  getDefaultQuery(_: CoreApp): Partial<NinesQuery> {
+    return DEFAULT_QUERY;
+  }
+
+  applyTemplateVariables(query: NinesQuery, scopedVars: ScopedVars): NinesQuery {
+    return interpolateQuery(query, scopedVars, getTemplateSrv());
+  }
+
+  filterQuery(query: NinesQuery): boolean {
+    return !query.hide;
+  }
+
+  /** GET slos: the loaded SLOs (filters may hold template variables) and the load errors. */
+  async listSLOs(filters: SLOListFilters = {}, scopedVars: ScopedVars = {}): Promise<SLOListResponse> {
+    const params: Record<string, string> = {};
+    for (const [k, v] of Object.entries(filters)) {
+      if (v) {
+        params[k] =
+          k === 'owner'
+            ? getTemplateSrv().replace(v, scopedVars)
+            : getTemplateSrv().replace(v, scopedVars, regexFormatter);
+      }
+    }
+    const res = await this.getResource<SLOListResponse>('slos', params);
+    return { slos: res?.slos ?? [], errors: res?.errors ?? [] };
+  }
+
+  /** GET slos/{name}: one definition, its generated PromQL and its load errors. */
+  async getSLO(name: string): Promise<SLODetailResponse> {
+    const res = await this.getResource<SLODetailResponse>(`slos/${encodeURIComponent(name)}`);
+    return { slo: res?.slo ?? null, promql: res?.promql, errors: res?.errors ?? [] };
+  }
+
+  /** POST validate: checks YAML without saving it. */
+  async validateDefinitions(yaml: string, name = 'inline'): Promise<ValidateResponse> {
+    const res = await this.postResource<ValidateResponse>('validate', { yaml, name });
+    return { valid: !!res?.valid, slos: res?.slos ?? [], errors: res?.errors ?? [] };
+  }
+}

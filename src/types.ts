@@ -1,0 +1,184 @@
+import { DataSourceJsonData } from '@grafana/data';
+import { DataQuery } from '@grafana/schema';
+
+/** What a query computes. The backend answers exactly these. */
+export type QueryType = 'status' | 'sli' | 'budget' | 'burnRate' | 'history' | 'happiness' | 'catalog';
+
+export interface QueryTypeInfo {
+  value: QueryType;
+  label: string;
+  description: string;
+}
+
+/** The seven query types, in the order the editor offers them, with a one-line description each. */
+export const QUERY_TYPES: QueryTypeInfo[] = [
+  {
+    value: 'status',
+    label: 'Status',
+    description:
+      'A table, one row per SLO: SLI, error budget left, burn rates (1h, 6h), time to exhaustion, status, owner and user story.',
+  },
+  {
+    value: 'sli',
+    label: 'SLI',
+    description: 'Time series of the SLI over the SLO window (or the given window), one per SLO.',
+  },
+  {
+    value: 'budget',
+    label: 'Error budget',
+    description: 'Time series of the error budget remaining (rolling, or resetting at calendar boundaries).',
+  },
+  {
+    value: 'burnRate',
+    label: 'Burn rate',
+    description:
+      'Time series of burn rates over the alerting windows (1 spends exactly the budget over the SLO window).',
+  },
+  {
+    value: 'history',
+    label: 'History',
+    description:
+      'A table of past windows (SLI, met or not, budget used) with the share met, the achievable objective and a recommendation.',
+  },
+  {
+    value: 'happiness',
+    label: 'Happiness',
+    description:
+      'Correlation between the SLI and a signal of unhappy users (support tickets, cancellations), with the best lag.',
+  },
+  {
+    value: 'catalog',
+    label: 'Catalog',
+    description:
+      'The documentation table: every SLO with description, user story, owner, indicator and generated PromQL.',
+  },
+];
+
+export const QUERY_TYPE_VALUES: QueryType[] = QUERY_TYPES.map((t) => t.value);
+
+export const DEFAULT_QUERY_TYPE: QueryType = 'status';
+
+export type HistoryPeriod = 'week' | 'month' | 'quarter' | 'rolling';
+
+export const HISTORY_PERIODS: HistoryPeriod[] = ['week', 'month', 'quarter', 'rolling'];
+
+/** The JSON of a query, as the backend reads it. */
+export interface NinesQuery extends DataQuery {
+  queryType?: QueryType;
+  /** A name, a regex or a template variable; empty means all SLOs. */
+  slo?: string;
+  service?: string;
+  labels?: Record<string, string>;
+  /** Duration such as "1h" (sli: overrides the SLO window; burnRate: one window). */
+  window?: string;
+  period?: HistoryPeriod;
+  /** Number of past periods, 1..120. */
+  periods?: number;
+  /** Share of windows that must meet an objective, in (0, 1]. */
+  share?: number;
+  /** Comma-separated percents, e.g. "99, 99.5, 99.9". */
+  objectives?: string;
+  signal?: string;
+  interval?: string;
+  maxLag?: number;
+}
+
+export const DEFAULT_QUERY: Partial<NinesQuery> = {
+  queryType: DEFAULT_QUERY_TYPE,
+};
+
+/** Defaults the backend applies when a field is unset (shown as placeholders). */
+export const DEFAULT_SHARE = 0.9;
+export const DEFAULT_INTERVAL = '1h';
+export const DEFAULT_MAX_LAG = 6;
+
+/** Options of a data-source instance (jsonData); the backend reads exactly these. */
+export interface NinesOptions extends DataSourceJsonData {
+  /** Per-request timeout in seconds. */
+  timeout?: number;
+  maxConcurrency?: number;
+  /** Files or folders on the Grafana host holding SLO definitions. */
+  definitionPaths?: string[];
+  /** Inline YAML holding SLO definitions. */
+  definitions?: string;
+  /** Entries of the cache of past chunks; 0 turns it off. */
+  cacheEntries?: number;
+}
+
+/** Secrets, sent to the backend only and shown as "configured" afterwards. */
+export interface NinesSecureJsonData {
+  basicAuthPassword?: string;
+  tlsCACert?: string;
+  tlsClientCert?: string;
+  tlsClientKey?: string;
+  [httpHeaderValue: string]: string | undefined;
+}
+
+export interface SourceLocation {
+  file: string;
+  line: number;
+}
+
+export interface DefinitionError extends SourceLocation {
+  slo?: string;
+  message: string;
+}
+
+export interface SLOSummary {
+  name: string;
+  displayName: string;
+  service: string;
+  owner?: string;
+  objective: number;
+  window: string;
+  indicator: string;
+  labels?: Record<string, string>;
+  description?: string;
+  userStory?: string;
+  source?: SourceLocation;
+  format?: string;
+}
+
+/** GET slos */
+export interface SLOListResponse {
+  slos: SLOSummary[];
+  errors: DefinitionError[];
+}
+
+export interface SLOListFilters {
+  service?: string;
+  slo?: string;
+  owner?: string;
+}
+
+export interface GeneratedPromQL {
+  handWritten?: string;
+  goodOrBad?: string;
+  good?: string;
+  bad?: string;
+  total?: string;
+  error?: string;
+}
+
+/** GET slos/{name} */
+export interface SLODetailResponse {
+  slo: Record<string, unknown> | null;
+  promql?: GeneratedPromQL;
+  errors: DefinitionError[];
+}
+
+/** POST validate */
+export interface ValidateResponse {
+  valid: boolean;
+  slos: string[];
+  errors: DefinitionError[];
+}
+
+/** What a template variable of this data source lists. */
+export type VariableKind = 'slos' | 'services' | 'owners';
+
+export interface NinesVariableQuery extends DataQuery {
+  kind: VariableKind;
+  /** Optional filter on the service (a name, regex or variable). */
+  service?: string;
+}

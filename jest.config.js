@@ -9,6 +9,11 @@ const swc = base.transform['^.+\\.(t|j)sx?$'];
 module.exports = {
   // Jest configuration provided by Grafana scaffolding
   ...base,
+  moduleNameMapper: {
+    ...base.moduleNameMapper,
+    // jsdom would pick yaml's ESM browser build; the tests read files with its CommonJS build.
+    '^yaml$': require.resolve('yaml'),
+  },
   transform: {
     ...base.transform,
     // d3-color (through @grafana/data) ships only .mjs files: transform them too.

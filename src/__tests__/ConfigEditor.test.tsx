@@ -48,6 +48,7 @@ function options(
     access: 'proxy',
     url: 'http://prometheus:9090',
     user: '',
+    // eslint-disable-next-line @typescript-eslint/no-deprecated -- required by the type
     database: '',
     basicAuth: false,
     basicAuthUser: '',

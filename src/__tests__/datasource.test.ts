@@ -22,6 +22,7 @@ jest.mock('@grafana/runtime', () => ({
 
 function settings(): DataSourceInstanceSettings<NinesOptions> {
   return {
+    // eslint-disable-next-line @typescript-eslint/no-deprecated -- required by the type
     id: 1,
     uid: 'nines',
     type: 'nines-slo-datasource',

@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"context"
+	"io"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -68,9 +69,13 @@ func TestSourceFaultsGiveDownstreamErrors(t *testing.T) {
 	block := make(chan struct{})
 	t.Cleanup(func() { close(block) })
 	cases := map[string]http.HandlerFunc{
-		"5xx":     func(w http.ResponseWriter, r *http.Request) { http.Error(w, "overloaded", http.StatusServiceUnavailable) },
+		"5xx": func(w http.ResponseWriter, r *http.Request) {
+			http.Error(w, "overloaded", http.StatusServiceUnavailable)
+		},
 		"garbage": func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("<html>not json")) },
 		"hang": func(w http.ResponseWriter, r *http.Request) {
+			// Read the form body, so that the server notices when the client gives up.
+			_, _ = io.Copy(io.Discard, r.Body)
 			select {
 			case <-block:
 			case <-r.Context().Done():
@@ -97,7 +102,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 	url := strings.Replace(srv.URL, "http://", "http://admin:hunter2-url@", 1)
 	raw, _ := json.Marshal(map[string]any{"definitionPaths": []string{"testdata/slos.yaml"}, "httpHeaderName1": "X-Scope-OrgID"})
 	inst, err := NewDatasource(context.Background(), backend.DataSourceInstanceSettings{
-		URL: url, JSONData: raw, BasicAuthEnabled: true, BasicAuthUser: "admin",
+		Type: PluginID, URL: url, JSONData: raw, BasicAuthEnabled: true, BasicAuthUser: "admin",
 		DecryptedSecureJSONData: map[string]string{"basicAuthPassword": "hunter2-basic", "httpHeaderValue1": "hunter2-header"},
 	})
 	require.NoError(t, err)
@@ -160,4 +165,8 @@ func TestSettings(t *testing.T) {
 			require.Equal(t, c.conc, s.Concurrency())
 		})
 	}
+}
+
+func reqOf(qs ...backend.DataQuery) *backend.QueryDataRequest {
+	return &backend.QueryDataRequest{Queries: qs}
 }

@@ -156,8 +156,7 @@ func (d *Datasource) handleValidate(w http.ResponseWriter, r *http.Request) {
 		name = "inline"
 	}
 	res := definitions.Parse(name, []byte(req.YAML))
-	all := slo.ValidateAll(res.SLOs)
-	out := ValidateResponse{SLOs: []string{}, Errors: append(res.Errors, all...)}
+	out := ValidateResponse{SLOs: []string{}, Errors: res.Errors}
 	for _, s := range res.SLOs {
 		out.SLOs = append(out.SLOs, s.Name)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
@@ -13,7 +14,8 @@ import (
 func callResource(t *testing.T, ds *Datasource, method, path string, body []byte) (int, map[string]any) {
 	t.Helper()
 	var got *backend.CallResourceResponse
-	err := ds.CallResource(context.Background(), &backend.CallResourceRequest{Method: method, Path: path, URL: path, Body: body,
+	p, _, _ := strings.Cut(path, "?")
+	err := ds.CallResource(context.Background(), &backend.CallResourceRequest{Method: method, Path: p, URL: "/api/datasources/uid/nines/resources/" + path, Body: body,
 		Headers: map[string][]string{"Content-Type": {"application/json"}}},
 		backend.CallResourceResponseSenderFunc(func(r *backend.CallResourceResponse) error { got = r; return nil }))
 	require.NoError(t, err)
@@ -100,10 +102,12 @@ slos:
 	require.True(t, lines[9], "objective error on line 9: %v", errs)
 	require.True(t, lines[12], "PromQL error on line 12: %v", errs)
 
-	body, _ = json.Marshal(ValidateRequest{YAML: "service: [unclosed"})
+	body, _ = json.Marshal(ValidateRequest{YAML: "service: a\nslos:\n\t- name: x\n"})
 	_, out = callResource(t, ds, http.MethodPost, "validate", body)
 	require.Equal(t, false, out["valid"])
-	require.Equal(t, float64(1), out["errors"].([]any)[0].(map[string]any)["line"])
+	first := out["errors"].([]any)[0].(map[string]any)
+	require.Equal(t, float64(3), first["line"], "the tab on line 3")
+	require.Contains(t, first["message"], "YAML syntax error")
 }
 
 func TestResourceUnknownPath(t *testing.T) {

@@ -29,10 +29,14 @@ func ParseDuration(s string) (time.Duration, error) {
 	return time.Duration(d), nil
 }
 
-// FormatDuration renders a duration the Prometheus way ("28d", "1h", "90s").
+// FormatDuration renders a duration the Prometheus way, whole days in days ("28d", "1h", "90s").
 func FormatDuration(d time.Duration) string {
 	if d <= 0 {
-		return strconv.Itoa(0) + "s"
+		return "0s"
+	}
+	const day = 24 * time.Hour
+	if d%day == 0 {
+		return strconv.FormatInt(int64(d/day), 10) + "d"
 	}
 	return model.Duration(d).String()
 }

@@ -3,6 +3,7 @@ package slo
 
 import (
 	"fmt"
+	"math"
 	"regexp"
 	"time"
 )
@@ -170,7 +171,7 @@ type SLO struct {
 }
 
 // Target returns the objective as a ratio in (0, 1), e.g. 0.999.
-func (s *SLO) Target() float64 { return s.Objective / 100 }
+func (s *SLO) Target() float64 { return math.Round(s.Objective*1e10) / 1e12 }
 
 // Title returns the display name, or the name when none is set.
 func (s *SLO) Title() string {

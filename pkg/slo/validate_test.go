@@ -77,11 +77,11 @@ func TestValidateErrors(t *testing.T) {
 		{"no slice", func(s *SLO) { s.Budgeting = Budgeting{Method: Timeslices, SliceThreshold: 0.9} }, []string{"timeslices budgeting needs a slice length greater than 0"}},
 		{"long slice", func(s *SLO) {
 			s.Budgeting = Budgeting{Method: Timeslices, SliceLength: 28 * 24 * time.Hour, SliceThreshold: 0.9}
-		}, []string{"slice length 4w must be shorter than the window 4w"}},
+		}, []string{"slice length 28d must be shorter than the window 28d"}},
 		{"long calendar slice", func(s *SLO) {
 			s.Window = Window{Kind: Calendar, Unit: Week}
 			s.Budgeting = Budgeting{Method: Timeslices, SliceLength: 7 * 24 * time.Hour, SliceThreshold: 0.9}
-		}, []string{"slice length 1w must be shorter than the window week"}},
+		}, []string{"slice length 7d must be shorter than the window week"}},
 		{"no threshold", func(s *SLO) { s.Budgeting = Budgeting{Method: Timeslices, SliceLength: time.Minute} }, []string{"slice threshold 0 must be in (0, 1]"}},
 		{"threshold > 1", func(s *SLO) {
 			s.Budgeting = Budgeting{Method: RatioTimeslices, SliceLength: time.Minute, SliceThreshold: 95}

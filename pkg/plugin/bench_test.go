@@ -1,0 +1,75 @@
+package plugin
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/nines-slo/nines/pkg/internal/promtest"
+	"github.com/nines-slo/nines/pkg/promql"
+)
+
+// Benchmark range: 30 days of the demo history with a 30-day rolling window, 1h steps.
+var (
+	benchTo   = time.Date(2026, 3, 15, 0, 0, 0, 0, time.UTC)
+	benchFrom = benchTo.Add(-30 * 24 * time.Hour)
+)
+
+// BenchmarkBudget30d runs one budget query through the plugin (bucketed increases,
+// windows tiled in Go) with the cache off.
+func BenchmarkBudget30d(b *testing.B) {
+	srv := promtest.Shared(b)
+	ds := newTestDatasource(b, srv.URL, map[string]any{"cacheEntries": 0, "definitions": benchSLO, "definitionPaths": []string{}})
+	q := query("A", QueryBudget, benchFrom, benchTo, time.Hour, `{"slo":"bench-availability"}`)
+	q.MaxDataPoints = 720
+	ctx := context.Background()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		resp, err := ds.QueryData(ctx, reqOf(q))
+		if err != nil || resp.Responses["A"].Error != nil {
+			b.Fatal(err, resp.Responses["A"].Error)
+		}
+	}
+}
+
+// BenchmarkBudget30dHandWritten runs the same figures as the PromQL a user would write
+// by hand: increase(x[30d]) evaluated by Prometheus at every step.
+func BenchmarkBudget30dHandWritten(b *testing.B) {
+	srv := promtest.Shared(b)
+	ds := newTestDatasource(b, "", map[string]any{"definitions": benchSLO, "definitionPaths": []string{}})
+	s := ds.defs.Current().SLOs[0]
+	expr, err := promql.HandWritten(s, 30*24*time.Hour, "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	v := url.Values{}
+	v.Set("query", expr)
+	v.Set("start", strconv.FormatInt(benchFrom.Unix(), 10))
+	v.Set("end", strconv.FormatInt(benchTo.Unix(), 10))
+	v.Set("step", "3600")
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		resp, err := http.PostForm(srv.URL+"/api/v1/query_range", v)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_ = resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			b.Fatal(resp.Status)
+		}
+	}
+}
+
+const benchSLO = `service: checkout
+slos:
+  - name: bench-availability
+    objective: 99.9
+    window: 30d
+    indicator:
+      ratio:
+        good: http_requests_total{job="checkout",code!~"5.."}
+        total: http_requests_total{job="checkout"}
+`

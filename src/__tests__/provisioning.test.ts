@@ -107,7 +107,7 @@ describe('provisioning/slos', () => {
     const latency = checkout.slos.find((s: { name: string }) => s.name === 'checkout-latency');
     expect(latency.indicator.latency).toEqual({
       histogram: 'http_request_duration_seconds{job="checkout"}',
-      threshold: 0.25,
+      threshold: 0.5,
     });
     expect([0.1, 0.25, 0.5, 1]).toContain(latency.indicator.latency.threshold);
 

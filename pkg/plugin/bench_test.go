@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -18,48 +19,48 @@ var (
 	benchFrom = benchTo.Add(-30 * 24 * time.Hour)
 )
 
-// BenchmarkBudget30d runs one budget query through the plugin (bucketed increases,
-// windows tiled in Go) with the cache off.
+// BenchmarkBudget30d runs one budget query (30-day range, 30-day rolling window, no
+// cache) two ways at the steps Grafana picks for a 30-day panel: through the plugin
+// (bucketed increases, windows tiled in Go) and as the PromQL a user would write by
+// hand (increase(x[30d]) evaluated by Prometheus at every step).
 func BenchmarkBudget30d(b *testing.B) {
 	srv := promtest.Shared(b)
 	ds := newTestDatasource(b, srv.URL, map[string]any{"cacheEntries": 0, "definitions": benchSLO, "definitionPaths": []string{}})
-	q := query("A", QueryBudget, benchFrom, benchTo, time.Hour, `{"slo":"bench-availability"}`)
-	q.MaxDataPoints = 720
-	ctx := context.Background()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		resp, err := ds.QueryData(ctx, reqOf(q))
-		if err != nil || resp.Responses["A"].Error != nil {
-			b.Fatal(err, resp.Responses["A"].Error)
-		}
-	}
-}
-
-// BenchmarkBudget30dHandWritten runs the same figures as the PromQL a user would write
-// by hand: increase(x[30d]) evaluated by Prometheus at every step.
-func BenchmarkBudget30dHandWritten(b *testing.B) {
-	srv := promtest.Shared(b)
-	ds := newTestDatasource(b, "", map[string]any{"definitions": benchSLO, "definitionPaths": []string{}})
 	s := ds.defs.Current().SLOs[0]
 	expr, err := promql.HandWritten(s, 30*24*time.Hour, "")
 	if err != nil {
 		b.Fatal(err)
 	}
-	v := url.Values{}
-	v.Set("query", expr)
-	v.Set("start", strconv.FormatInt(benchFrom.Unix(), 10))
-	v.Set("end", strconv.FormatInt(benchTo.Unix(), 10))
-	v.Set("step", "3600")
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		resp, err := http.PostForm(srv.URL+"/api/v1/query_range", v)
-		if err != nil {
-			b.Fatal(err)
-		}
-		_ = resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			b.Fatal(resp.Status)
-		}
+	ctx := context.Background()
+	for _, step := range []time.Duration{time.Hour, 30 * time.Minute, 10 * time.Minute} {
+		b.Run("plugin/step="+step.String(), func(b *testing.B) {
+			q := query("A", QueryBudget, benchFrom, benchTo, step, `{"slo":"bench-availability"}`)
+			q.MaxDataPoints = int64(benchTo.Sub(benchFrom) / step)
+			for i := 0; i < b.N; i++ {
+				resp, err := ds.QueryData(ctx, reqOf(q))
+				if err != nil || resp.Responses["A"].Error != nil {
+					b.Fatal(err, resp.Responses["A"].Error)
+				}
+			}
+		})
+		b.Run("handwritten/step="+step.String(), func(b *testing.B) {
+			v := url.Values{}
+			v.Set("query", expr)
+			v.Set("start", strconv.FormatInt(benchFrom.Unix(), 10))
+			v.Set("end", strconv.FormatInt(benchTo.Unix(), 10))
+			v.Set("step", strconv.FormatInt(int64(step/time.Second), 10))
+			for i := 0; i < b.N; i++ {
+				resp, err := http.PostForm(srv.URL+"/api/v1/query_range", v)
+				if err != nil {
+					b.Fatal(err)
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				_ = resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					b.Fatal(resp.Status)
+				}
+			}
+		})
 	}
 }
 

@@ -276,3 +276,13 @@ func TestStoreConcurrent(t *testing.T) {
 		assert.Equal(t, 4, <-done)
 	}
 }
+
+func TestNativeHappinessCombine(t *testing.T) {
+	res := Parse("c.yaml", []byte("service: s\nslos:\n  - name: a\n    objective: 99\n    window: 28d\n    indicator: {raw: {errorRatio: r}}\n    happiness:\n      - name: tickets\n        counter: tickets_total\n        combine: SUM\n      - name: carts\n        gauge: carts\n"))
+	require.Empty(t, res.Errors)
+	require.Len(t, res.SLOs, 1)
+	require.Equal(t, []slo.Signal{
+		{Name: "tickets", Query: "tickets_total", Kind: slo.Counter, Combine: slo.CombineSum},
+		{Name: "carts", Query: "carts", Kind: slo.Gauge},
+	}, res.SLOs[0].Happiness)
+}

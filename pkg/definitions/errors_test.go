@@ -66,6 +66,8 @@ slos:
 			[]string{`8: a: happiness signal "x" needs a counter or gauge query`, `10: a: happiness signal "x" needs one of counter and gauge, not both`}, 0},
 		{"happiness counter with range", "service: s\nslos:\n  - name: a\n    objective: 99\n    window: 28d\n    indicator: {raw: {errorRatio: r}}\n    happiness:\n      - name: x\n        counter: increase(c[1h])\n",
 			[]string{`9: a: happiness signal "x": "increase(c[1h])": c[1h] is not allowed: must be a counter selector or an expression over instant vector selectors, without range selectors or subqueries (Nines adds the range itself)`}, 0},
+		{"happiness combine", "service: s\nslos:\n  - name: a\n    objective: 99\n    window: 28d\n    indicator: {raw: {errorRatio: r}}\n    happiness:\n      - name: x\n        counter: c\n        combine: median\n",
+			[]string{`10: a: happiness signal "x": combine "median" must be one of sum, avg, max, min`}, 0},
 		{"burn windows", "service: s\nslos:\n  - name: a\n    objective: 99\n    window: 28d\n    indicator: {raw: {errorRatio: r}}\n    alerting:\n      windows:\n        - long: 1h\n          short: 2h\n          factor: 0\n        - {long: 6x, short: 30m, factor: 6}\n",
 			[]string{`10: a: burn window short 2h must be shorter than long 1h`, `11: a: burn window factor 0 must be greater than 0`, `12: a: long: duration "6x": unknown unit "x" in duration "6x"`}, 0},
 		{"time zone", "service: s\nslos:\n  - name: a\n    objective: 99\n    window: month\n    timeZone: Nowhere/City\n    indicator: {raw: {errorRatio: r}}\n",

@@ -276,7 +276,7 @@ func (d *decoder) nativeHappiness(e *entry, f field) {
 	for i, item := range items {
 		p := fmt.Sprintf("happiness[%d]", i)
 		e.fields[p] = d.loc(item)
-		m, ok := d.mapping(item, "happiness signal", []string{"name", "counter", "gauge"})
+		m, ok := d.mapping(item, "happiness signal", []string{"name", "counter", "gauge", "combine"})
 		if !ok {
 			continue
 		}
@@ -298,6 +298,11 @@ func (d *decoder) nativeHappiness(e *entry, f field) {
 			sig.Kind = slo.Gauge
 			sig.Query, _ = d.str(gf)
 			e.fields[p+".query"] = d.loc(gf.key)
+		}
+		if cf, ok := m["combine"]; ok {
+			v, _ := d.str(cf)
+			sig.Combine = slo.Combine(strings.ToLower(strings.TrimSpace(v)))
+			e.fields[p+".combine"] = d.loc(cf.key)
 		}
 		e.s.Happiness = append(e.s.Happiness, sig)
 	}

@@ -82,7 +82,20 @@ type Budgeting struct {
 	SliceLength time.Duration `json:"sliceLength,omitempty"`
 	// SliceThreshold is the share (0..1] of good a slice needs to count as good.
 	SliceThreshold float64 `json:"sliceThreshold,omitempty"`
+	// EmptySlices says how slices without data count: left out (EmptySkip, the
+	// default), as good or as bad slices. They are always counted in the output.
+	EmptySlices EmptySlices `json:"emptySlices,omitempty"`
 }
+
+// EmptySlices is how time slices without data count.
+type EmptySlices string
+
+// Ways to count slices without data.
+const (
+	EmptySkip EmptySlices = ""
+	EmptyGood EmptySlices = "good"
+	EmptyBad  EmptySlices = "bad"
+)
 
 // IndicatorKind is the kind of SLI.
 type IndicatorKind string
@@ -125,11 +138,27 @@ const (
 	Gauge   SignalKind = "gauge"
 )
 
+// Combine is how the series of a happiness signal's query are combined into one.
+type Combine string
+
+// Ways to combine several series of a signal; empty means the query must yield one series.
+const (
+	CombineSum Combine = "sum"
+	CombineAvg Combine = "avg"
+	CombineMax Combine = "max"
+	CombineMin Combine = "min"
+)
+
+// Combines lists the accepted values of Signal.Combine.
+var Combines = []Combine{CombineSum, CombineAvg, CombineMax, CombineMin}
+
 // Signal is a business "happiness" signal the SLI should move with.
 type Signal struct {
 	Name  string     `json:"name"`
 	Query string     `json:"query"`
 	Kind  SignalKind `json:"kind"`
+	// Combine aggregates a query that yields several series; empty means it must yield one.
+	Combine Combine `json:"combine,omitempty"`
 }
 
 // BurnWindow is one multiwindow burn-rate alert: long and short windows and a factor.

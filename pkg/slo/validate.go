@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -258,6 +259,9 @@ func (v *validator) happiness() {
 			}
 		default:
 			v.errorf(p, "happiness signal %q: kind %q must be counter or gauge", sig.Name, sig.Kind)
+		}
+		if sig.Combine != "" && !slices.Contains(Combines, sig.Combine) {
+			v.errorf(p+".combine", "happiness signal %q: combine %q must be one of sum, avg, max, min", sig.Name, sig.Combine)
 		}
 	}
 }

@@ -110,6 +110,8 @@ func TestValidateErrors(t *testing.T) {
 		{"signal counter range", func(s *SLO) { s.Happiness[0].Query = "increase(t[1d])" }, []string{`happiness signal "tickets": "increase(t[1d])": t[1d] is not allowed: must be a counter selector or an expression over instant vector selectors, without range selectors or subqueries (Nines adds the range itself)`}},
 		{"signal gauge parse", func(s *SLO) { s.Happiness[1].Query = "{}" }, []string{`happiness signal "carts": invalid PromQL "{}": 1:1: parse error: vector selector must contain at least one non-empty matcher`}},
 		{"signal kind", func(s *SLO) { s.Happiness[1].Kind = "histogram" }, []string{`happiness signal "carts": kind "histogram" must be counter or gauge`}},
+		{"signal combine", func(s *SLO) { s.Happiness[0].Combine = "median" }, []string{`happiness signal "tickets": combine "median" must be one of sum, avg, max, min`}},
+		{"signal combine ok", func(s *SLO) { s.Happiness[0].Combine = CombineAvg }, nil},
 		{"burn short >= long", func(s *SLO) { s.BurnWindow[0].Short = time.Hour }, []string{"burn window short 1h must be shorter than long 1h"}},
 		{"burn zero", func(s *SLO) { s.BurnWindow[0].Long, s.BurnWindow[0].Short = 0, 0 }, []string{"burn window long must be longer than 0", "burn window short must be longer than 0"}},
 		{"burn factor", func(s *SLO) { s.BurnWindow[0].Factor = 0 }, []string{"burn window factor 0 must be greater than 0"}},

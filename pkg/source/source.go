@@ -248,10 +248,20 @@ func typeOf(v model.Value) string {
 	return v.Type().String()
 }
 
-// tooMany is the error of a query that returned n > 1 series.
-func tooMany(n int) error {
-	return fmt.Errorf("query returned %d series; aggregate them, e.g. with sum()", n)
+// ErrManySeries marks a query that returned more than one series where one was expected.
+var ErrManySeries = errors.New("query returned several series")
+
+// manySeries is the error of a query that returned n > 1 series.
+type manySeries struct{ n int }
+
+func (e manySeries) Error() string {
+	return fmt.Sprintf("query returned %d series; aggregate them, e.g. with sum()", e.n)
 }
+
+func (e manySeries) Is(target error) bool { return target == ErrManySeries }
+
+// tooMany is the error of a query that returned n > 1 series.
+func tooMany(n int) error { return manySeries{n} }
 
 // Version returns the source's version from /api/v1/status/buildinfo, or "unknown" if the
 // engine lacks that endpoint but answers a trivial query.

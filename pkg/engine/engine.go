@@ -43,6 +43,9 @@ type Fetched struct {
 	Warnings []string
 	Requests int
 	Hits     int
+	// Empty counts, per bucket, the time slices without data (timeslices budgeting only;
+	// Total is the number of empty slices). Nil for occurrences.
+	Empty *series.Buckets
 }
 
 // Step picks the bucket size: the largest nice step not above want that divides every
@@ -85,14 +88,17 @@ func (e *Engine) Buckets(ctx context.Context, s *slo.SLO, from, to time.Time, st
 			return nil, err
 		}
 	}
-	q, err := promql.ForSLO(s, step, le)
-	if err != nil {
-		return nil, fmt.Errorf("SLO %s: build queries: %w", s.Name, err)
-	}
 	n := int(to.Sub(from) / step)
 	b := series.New(from, step, n)
 	// Bucket i ends at from+(i+1)*step: the first point of the range query is from+step.
 	start := from.Add(step)
+	if g, ok := promql.ForSLOGrouped(s, step); ok {
+		return e.grouped(ctx, s, g, b, start, to)
+	}
+	q, err := promql.ForSLO(s, step, le)
+	if err != nil {
+		return nil, fmt.Errorf("SLO %s: build queries: %w", s.Name, err)
+	}
 
 	type result struct {
 		ser   source.Series
@@ -143,6 +149,35 @@ func (e *Engine) Buckets(ctx context.Context, s *slo.SLO, from, to time.Time, st
 		f.Hits += st.CacheHits
 	}
 	return f, nil
+}
+
+// grouped fetches both counters with one grouped query and splits the groups in Go.
+func (e *Engine) grouped(ctx context.Context, s *slo.SLO, g promql.Grouped, b *series.Buckets, start, to time.Time) (*Fetched, error) {
+	groups, st, err := e.Source.RangeGroups(ctx, g.Query, start, to, b.Step)
+	if err != nil {
+		return nil, fmt.Errorf("SLO %s: %w", s.Name, err)
+	}
+	part := make([]float64, b.Len())
+	for _, gr := range groups {
+		sel := g.Select(gr.Labels)
+		for i := range b.Total {
+			if i >= len(gr.Values) || !gr.Present[i] {
+				continue
+			}
+			b.Total[i] += gr.Values[i]
+			if sel {
+				part[i] += gr.Values[i]
+			}
+		}
+	}
+	for i := range b.Total {
+		if g.Bad {
+			b.Good[i] = b.Total[i] - part[i]
+		} else {
+			b.Good[i] = part[i]
+		}
+	}
+	return &Fetched{Buckets: b, Queries: []string{g.Query}, Warnings: st.Warnings, Requests: st.Requests, Hits: st.CacheHits}, nil
 }
 
 // resolveLe finds the le label value of the latency SLO's threshold on the server.

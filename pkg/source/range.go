@@ -66,13 +66,24 @@ type chunk struct {
 	offset      int
 }
 
-// chunkResult is what one chunk yields: its values, and the series it came from.
+// chunkResult is what one chunk yields: the values of each series it returned.
 type chunkResult struct {
-	from, to  int64
-	values    []float64
-	present   []bool
-	hasSeries bool
-	metric    string
+	from, to int64
+	series   []seriesResult
+}
+
+// seriesResult is one series of a chunk, on the chunk's grid.
+type seriesResult struct {
+	metric  string
+	labels  map[string]string
+	values  []float64
+	present []bool
+}
+
+// Group is one series of a grouped range query: its labels and its values on the grid.
+type Group struct {
+	Labels map[string]string
+	Series
 }
 
 // floorDiv divides rounding towards minus infinity.
@@ -105,29 +116,45 @@ func chunks(start, end, step int64, maxPoints int) []chunk {
 // most one series. Long spans are split into epoch-aligned chunks of at most MaxPoints
 // points, run concurrently under the client's bound; chunks ending before Now()-step are cached.
 func (c *Client) Range(ctx context.Context, query string, start, end time.Time, step time.Duration) (Series, Stats, error) {
+	groups, stats, err := c.RangeGroups(ctx, query, start, end, step)
+	if err != nil {
+		return Series{}, stats, err
+	}
+	switch len(groups) {
+	case 0:
+		n := int(end.Sub(start)/step) + 1
+		return Series{Start: start, Step: step, Values: make([]float64, n), Present: make([]bool, n)}, stats, nil
+	case 1:
+		return groups[0].Series, stats, nil
+	}
+	return Series{}, stats, fmt.Errorf("range query %q: %w", query, tooMany(len(groups)))
+}
+
+// RangeGroups runs a range query like Range but returns every series it yields, each with
+// its labels, in the order the series first appear.
+func (c *Client) RangeGroups(ctx context.Context, query string, start, end time.Time, step time.Duration) ([]Group, Stats, error) {
 	var stats Stats
 	if strings.TrimSpace(query) == "" {
-		return Series{}, stats, errors.New("range query: empty query")
+		return nil, stats, errors.New("range query: empty query")
 	}
 	if step <= 0 || step%time.Millisecond != 0 {
-		return Series{}, stats, fmt.Errorf("range query %q: step %v must be a positive whole number of milliseconds", query, step)
+		return nil, stats, fmt.Errorf("range query %q: step %v must be a positive whole number of milliseconds", query, step)
 	}
 	if !start.Equal(time.UnixMilli(start.UnixMilli())) || !end.Equal(time.UnixMilli(end.UnixMilli())) {
-		return Series{}, stats, fmt.Errorf("range query %q: start and end must be whole milliseconds", query)
+		return nil, stats, fmt.Errorf("range query %q: start and end must be whole milliseconds", query)
 	}
 	s, e, st := start.UnixMilli(), end.UnixMilli(), step.Milliseconds()
 	if e < s {
-		return Series{}, stats, fmt.Errorf("range query %q: end %s is before start %s", query, end.UTC().Format(time.RFC3339), start.UTC().Format(time.RFC3339))
+		return nil, stats, fmt.Errorf("range query %q: end %s is before start %s", query, end.UTC().Format(time.RFC3339), start.UTC().Format(time.RFC3339))
 	}
 	if (e-s)%st != 0 {
-		return Series{}, stats, fmt.Errorf("range query %q: end is not on the step grid of start (step %v)", query, step)
+		return nil, stats, fmt.Errorf("range query %q: end is not on the step grid of start (step %v)", query, step)
 	}
 	total := (e-s)/st + 1
 	if total > MaxRangePoints {
-		return Series{}, stats, fmt.Errorf("range query %q: %d points is more than %d; use a larger step", query, total, MaxRangePoints)
+		return nil, stats, fmt.Errorf("range query %q: %d points is more than %d; use a larger step", query, total, MaxRangePoints)
 	}
 	stats.Queries = []string{query}
-	out := Series{Start: start, Step: step, Values: make([]float64, total), Present: make([]bool, total)}
 
 	cs := chunks(s, e, st, c.maxPoints)
 	results := make([]chunkResult, len(cs))
@@ -202,28 +229,32 @@ func (c *Client) Range(ctx context.Context, query string, start, end time.Time, 
 			}
 		}
 		if firstErr != nil {
-			return Series{}, stats, firstErr
+			return nil, stats, firstErr
 		}
 	}
 
-	var metrics []string
+	var groups []Group
+	index := map[string]int{}
 	for i, ch := range cs {
 		r := results[i]
-		if r.hasSeries {
-			metrics = appendNew(metrics, r.metric)
-		}
 		lo := int((ch.from - r.from) / st)
 		n := int((ch.to-ch.from)/st) + 1
-		copy(out.Values[ch.offset:ch.offset+n], r.values[lo:lo+n])
-		copy(out.Present[ch.offset:ch.offset+n], r.present[lo:lo+n])
+		for _, sr := range r.series {
+			g, ok := index[sr.metric]
+			if !ok {
+				g = len(groups)
+				index[sr.metric] = g
+				groups = append(groups, Group{Labels: sr.labels, Series: Series{Start: start, Step: step,
+					Values: make([]float64, total), Present: make([]bool, total)}})
+			}
+			copy(groups[g].Values[ch.offset:ch.offset+n], sr.values[lo:lo+n])
+			copy(groups[g].Present[ch.offset:ch.offset+n], sr.present[lo:lo+n])
+		}
 		if fetched[i] && c.cache != nil && ch.to < cutoff && len(warnings[i]) == 0 {
 			c.cache.put(cacheKey(query, st, phase, ch.n), r)
 		}
 	}
-	if len(metrics) > 1 {
-		return Series{}, stats, fmt.Errorf("range query %q: %w", query, tooMany(len(metrics)))
-	}
-	return out, stats, nil
+	return groups, stats, nil
 }
 
 // cacheKey identifies an aligned chunk of a query on a grid (step and phase).
@@ -265,27 +296,25 @@ func (c *Client) fetch(ctx context.Context, query string, ch chunk, step int64) 
 		return chunkResult{}, nil, nil, downstream("%s: unexpected result type %s, want matrix", op, typeOf(val))
 	}
 	n := int((ch.to-ch.from)/step) + 1
-	r := chunkResult{from: ch.from, to: ch.to, values: make([]float64, n), present: make([]bool, n)}
-	switch len(m) {
-	case 0:
-		return r, warns, infos, nil
-	case 1:
-	default:
-		return chunkResult{}, nil, nil, fmt.Errorf("%s: %w", op, tooMany(len(m)))
-	}
-	ss := m[0]
-	if len(ss.Histograms) > 0 {
-		return chunkResult{}, nil, nil, fmt.Errorf("%s: native histogram results are not supported; query a float series", op)
-	}
-	r.hasSeries, r.metric = true, ss.Metric.String()
-	for _, p := range ss.Values {
-		ts := int64(p.Timestamp)
-		if ts < ch.from || ts > ch.to || (ts-ch.from)%step != 0 {
-			return chunkResult{}, nil, nil, downstream("%s: point at %d ms is off the requested grid", op, ts)
+	r := chunkResult{from: ch.from, to: ch.to}
+	for _, ss := range m {
+		if len(ss.Histograms) > 0 {
+			return chunkResult{}, nil, nil, fmt.Errorf("%s: native histogram results are not supported; query a float series", op)
 		}
-		i := int((ts - ch.from) / step)
-		r.values[i] = float64(p.Value)
-		r.present[i] = true
+		sr := seriesResult{metric: ss.Metric.String(), labels: map[string]string{}, values: make([]float64, n), present: make([]bool, n)}
+		for k, v := range ss.Metric {
+			sr.labels[string(k)] = string(v)
+		}
+		for _, p := range ss.Values {
+			ts := int64(p.Timestamp)
+			if ts < ch.from || ts > ch.to || (ts-ch.from)%step != 0 {
+				return chunkResult{}, nil, nil, downstream("%s: point at %d ms is off the requested grid", op, ts)
+			}
+			i := int((ts - ch.from) / step)
+			sr.values[i] = float64(p.Value)
+			sr.present[i] = true
+		}
+		r.series = append(r.series, sr)
 	}
 	return r, warns, infos, nil
 }

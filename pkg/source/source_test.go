@@ -266,6 +266,25 @@ func TestRangeMultipleSeries(t *testing.T) {
 	assert.False(t, errors.Is(err, ErrDownstream), "a query that needs aggregation is not the server's fault")
 }
 
+func TestRangeGroups(t *testing.T) {
+	f := newFake(t)
+	f.series = 2
+	c := setup(t, f, Config{MaxPoints: 100})
+	end := epoch.Add(250 * time.Minute)
+	groups, stats, err := c.RangeGroups(context.Background(), "x", epoch, end, time.Minute)
+	require.NoError(t, err)
+	assert.Equal(t, 3, stats.Requests, "251 points in chunks of 100")
+	require.Len(t, groups, 2)
+	for i, g := range groups {
+		assert.Equal(t, map[string]string{"s": strconv.Itoa(i)}, g.Labels)
+		require.Equal(t, 251, g.Len())
+		for j := range g.Values {
+			require.True(t, g.Present[j])
+			require.Equal(t, float64(g.At(j).Unix()), g.Values[j], "point %d of group %d", j, i)
+		}
+	}
+}
+
 func TestRangeConcurrencyBound(t *testing.T) {
 	tests := []struct {
 		name  string

@@ -280,14 +280,13 @@ type fieldError struct {
 func (e *fieldError) Error() string { return e.err.Error() }
 func (e *fieldError) Unwrap() error { return e.err }
 
-// Unsupported returns a "not supported yet" error for what the query side cannot
-// compute yet: calendar windows and timeslices budgeting. Remove it once it can.
+// Unsupported returns a "not supported" error for what the query side cannot compute:
+// time slices of a raw indicator (an error ratio has no per-slice good and total).
+// Calendar windows and timeslices budgeting of ratio, latency and threshold indicators
+// are supported.
 func Unsupported(s *slo.SLO) error {
-	switch {
-	case s.Window.Kind == slo.Calendar:
-		return &fieldError{"window", fmt.Errorf("calendar window %q is not supported yet", s.Window.Unit)}
-	case s.Budgeting.Method == slo.Timeslices || s.Budgeting.Method == slo.RatioTimeslices:
-		return &fieldError{"budgeting", fmt.Errorf("budgeting method %q is not supported yet", s.Budgeting.Method)}
+	if s.Indicator.Kind == slo.Raw && (s.Budgeting.Method == slo.Timeslices || s.Budgeting.Method == slo.RatioTimeslices) {
+		return &fieldError{"budgeting", fmt.Errorf("budgeting method %q is not supported for raw indicators", s.Budgeting.Method)}
 	}
 	return nil
 }

@@ -184,14 +184,12 @@ slos:
     window: 28d
     indicator: {ratio: {good: g, total: t}}
 `
+	// Calendar windows and time slices are supported now; only raw time slices are not.
 	res := Parse("u.yaml", []byte(src))
-	require.Len(t, res.SLOs, 1)
-	assert.Equal(t, "kept", res.SLOs[0].Name)
-	assert.Equal(t, []string{
-		`u.yaml:5: monthly: calendar window "month" is not supported yet`,
-		`u.yaml:11: sliced: budgeting method "timeslices" is not supported yet`,
-	}, errorStrings(res.Errors))
-	assert.Error(t, Unsupported(&slo.SLO{Budgeting: slo.Budgeting{Method: slo.RatioTimeslices}}))
+	require.Len(t, res.SLOs, 3)
+	assert.Empty(t, res.Errors)
+	assert.Error(t, Unsupported(&slo.SLO{Budgeting: slo.Budgeting{Method: slo.RatioTimeslices}, Indicator: slo.Indicator{Kind: slo.Raw}}))
+	assert.NoError(t, Unsupported(&slo.SLO{Budgeting: slo.Budgeting{Method: slo.RatioTimeslices}, Indicator: slo.Indicator{Kind: slo.Ratio}}))
 	assert.NoError(t, Unsupported(&slo.SLO{Window: slo.Window{Kind: slo.Rolling}, Budgeting: slo.Budgeting{Method: slo.Occurrences}}))
 }
 

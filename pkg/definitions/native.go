@@ -161,7 +161,7 @@ func (d *decoder) nativeBudgeting(e *entry, f field) {
 		b.Method = budgetingMethod(f.val.Value)
 		return
 	}
-	m, ok := d.mapping(f.val, "budgeting", []string{"method", "sliceLength", "sliceThreshold"})
+	m, ok := d.mapping(f.val, "budgeting", []string{"method", "sliceLength", "sliceThreshold", "emptySlices"})
 	if !ok {
 		e.fields["budgeting"] = slo.Location{Line: -1}
 		return
@@ -177,6 +177,20 @@ func (d *decoder) nativeBudgeting(e *entry, f field) {
 			b.SliceLength = v
 		} else {
 			e.fields["budgeting.sliceLength"] = slo.Location{Line: -1}
+		}
+	}
+	if mf, ok := m["emptySlices"]; ok {
+		e.fields["budgeting.emptySlices"] = d.loc(mf.key)
+		v, _ := d.str(mf)
+		switch strings.ToLower(strings.TrimSpace(v)) {
+		case "skip", "":
+			b.EmptySlices = slo.EmptySkip
+		case "good":
+			b.EmptySlices = slo.EmptyGood
+		case "bad":
+			b.EmptySlices = slo.EmptyBad
+		default:
+			b.EmptySlices = slo.EmptySlices(v)
 		}
 	}
 	if mf, ok := m["sliceThreshold"]; ok {

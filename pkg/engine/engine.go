@@ -5,6 +5,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -178,6 +179,27 @@ func (e *Engine) grouped(ctx context.Context, s *slo.SLO, g promql.Grouped, b *s
 		}
 	}
 	return &Fetched{Buckets: b, Queries: []string{g.Query}, Warnings: st.Warnings, Requests: st.Requests, Hits: st.CacheHits}, nil
+}
+
+// CheckLatency checks that a latency SLO's threshold is a bucket bound of its histogram
+// on the server between from and to. Other SLOs pass, and so does a histogram without
+// any series in that time (that is "no data", not a definition error).
+func (e *Engine) CheckLatency(ctx context.Context, s *slo.SLO, from, to time.Time) error {
+	if s.Indicator.Kind != slo.Latency {
+		return nil
+	}
+	sel, err := promql.HistogramSeries(s)
+	if err != nil {
+		return err
+	}
+	vals, err := e.Source.LabelValues(ctx, "le", sel, from, to)
+	if err != nil || len(vals) == 0 {
+		return nil // an unreachable source or no data is reported elsewhere
+	}
+	if _, ok := promql.MatchLe(vals, s.Indicator.Le); !ok {
+		return fmt.Errorf("%s: latency threshold %gs is not a bucket bound of %s (bounds: %s)", s.Name, s.Indicator.Le, sel, strings.Join(vals, ", "))
+	}
+	return nil
 }
 
 // resolveLe finds the le label value of the latency SLO's threshold on the server.

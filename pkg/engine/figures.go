@@ -33,29 +33,69 @@ type Status struct {
 	Exhausts   bool // false when the budget is not being spent
 	State      budget.State
 	Fetched    *Fetched
+	// Calendar windows: the current period [PeriodStart, PeriodEnd) and the share of it
+	// elapsed at At. The figures are period to date.
+	PeriodStart, PeriodEnd time.Time
+	Elapsed                float64
+	// EmptySlices is the number of time slices without data in the window (timeslices).
+	EmptySlices float64
 }
 
 // Status computes the SLI, budget, burn rates and state of s at the instant at.
 func (e *Engine) Status(ctx context.Context, s *slo.SLO, at time.Time) (*Status, error) {
-	if s.Window.Kind != slo.Rolling {
-		return nil, fmt.Errorf("SLO %s: %s windows are not supported yet", s.Name, s.Window.Kind)
-	}
 	w := s.Window.Duration
-	span := w
-	for _, bw := range s.Alerting() {
-		if bw.Long > span {
-			span = bw.Long
+	var loc *time.Location
+	if s.Window.Kind == slo.Calendar {
+		var err error
+		if loc, err = SLOLocation(s); err != nil {
+			return nil, err
 		}
 	}
-	step := MinStep
+	var longest time.Duration
+	for _, bw := range s.Alerting() {
+		longest = max(longest, bw.Long, bw.Short)
+	}
+	step := SliceStep(s, MinStep)
 	end := series.Align(at, step)
-	f, err := e.Buckets(ctx, s, end.Add(-span), end, step)
+	st := &Status{SLO: s, At: end}
+	span := max(w, longest)
+	if loc != nil {
+		ps, err := series.PeriodStart(end, string(s.Window.Unit), loc)
+		if err != nil {
+			return nil, fmt.Errorf("SLO %s: %w", s.Name, err)
+		}
+		pe, err := PeriodEnd(ps, s.Window.Unit, loc)
+		if err != nil {
+			return nil, fmt.Errorf("SLO %s: %w", s.Name, err)
+		}
+		st.PeriodStart, st.PeriodEnd = ps, pe
+		st.Elapsed = float64(end.Sub(ps)) / float64(pe.Sub(ps))
+		w = pe.Sub(ps) // the budget of the whole period, for the time to exhaustion
+		span = max(end.Sub(ps), longest)
+		if ps.Sub(series.Align(ps, step)) != 0 {
+			return nil, fmt.Errorf("SLO %s: period start %s is not on the %s slice grid", s.Name, ps.Format(time.RFC3339), step)
+		}
+	}
+	f, err := e.Counts(ctx, s, end.Add(-span), end, step)
 	if err != nil {
 		return nil, err
 	}
 	b := f.Buckets
-	st := &Status{SLO: s, At: end, Fetched: f}
-	c, _, err := b.Window(end, w)
+	st.Fetched = f
+	var c series.Counts
+	if loc != nil {
+		c, err = b.Between(st.PeriodStart, end)
+		if f.Empty != nil && err == nil {
+			ec, _ := f.Empty.Between(st.PeriodStart, end)
+			st.EmptySlices = ec.Total
+		}
+	} else {
+		c, _, err = b.Window(end, w)
+		if f.Empty != nil && err == nil {
+			ec, _, _ := f.Empty.Window(end, w)
+			st.EmptySlices = ec.Total
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("SLO %s: %w", s.Name, err)
 	}
@@ -116,7 +156,7 @@ func (e *Engine) RollingCounts(ctx context.Context, s *slo.SLO, from, to time.Ti
 	if interval < MinStep {
 		interval = MinStep
 	}
-	step := Step(interval, windows...)
+	step := SliceStep(s, interval, windows...)
 	outStep := ((interval + step - 1) / step) * step
 	end := series.Align(to, step)
 	first := series.Align(from, outStep)
@@ -132,7 +172,7 @@ func (e *Engine) RollingCounts(ctx context.Context, s *slo.SLO, from, to time.Ti
 			maxW = w
 		}
 	}
-	f, err := e.Buckets(ctx, s, first.Add(-maxW), end, step)
+	f, err := e.Counts(ctx, s, first.Add(-maxW), end, step)
 	if err != nil {
 		return nil, err
 	}

@@ -60,6 +60,7 @@ func (d *Datasource) newMux() *datasource.QueryTypeMux {
 	mux.HandleFunc(QuerySLI, d.handle(d.querySLI, true))
 	mux.HandleFunc(QueryBudget, d.handle(d.queryBudget, true))
 	mux.HandleFunc(QueryBurnRate, d.handle(d.queryBurnRate, true))
+	mux.HandleFunc(QueryHistory, d.handle(d.queryHistory, true))
 	mux.HandleFunc(QueryCatalog, d.handle(d.queryCatalog, false))
 	status := d.handle(d.queryStatus, true)
 	mux.HandleFunc("", func(ctx context.Context, req *backend.QueryDataRequest) (*backend.QueryDataResponse, error) {

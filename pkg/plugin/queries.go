@@ -38,6 +38,8 @@ func (d *Datasource) queryStatus(ctx context.Context, r *request) backend.DataRe
 		names, displays, services, windows, states, owners, stories, messages = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 		objectives                                                            = make([]float64, n)
 		slis, remaining, burn1h, burn6h, tte, events                          = make([]*float64, n), make([]*float64, n), make([]*float64, n), make([]*float64, n), make([]*float64, n), make([]*float64, n)
+		periodStarts                                                          = make([]*time.Time, n)
+		elapsed, emptySlices                                                  = make([]*float64, n), make([]*float64, n)
 	)
 	var executed []string
 	var notices []data.Notice
@@ -56,6 +58,12 @@ func (d *Datasource) queryStatus(ctx context.Context, r *request) backend.DataRe
 		}
 		states[i] = string(st.State)
 		events[i] = ptr(st.Counts.Total)
+		if s.Window.Kind == slo.Calendar {
+			periodStarts[i], elapsed[i] = ptr(st.PeriodStart), ptr(st.Elapsed)
+		}
+		if st.Fetched.Empty != nil {
+			emptySlices[i] = ptr(st.EmptySlices)
+		}
 		if st.HasData {
 			slis[i], remaining[i] = ptr(st.SLI), ptr(st.Remaining)
 			if st.Exhausts {
@@ -63,6 +71,9 @@ func (d *Datasource) queryStatus(ctx context.Context, r *request) backend.DataRe
 			}
 		} else {
 			messages[i] = fmt.Sprintf("no events in the last %s", s.Window)
+			if s.Window.Kind == slo.Calendar {
+				messages[i] = fmt.Sprintf("no events so far this %s", s.Window.Unit)
+			}
 		}
 		for j, b := range st.Burns {
 			if !b.OK {
@@ -78,6 +89,10 @@ func (d *Datasource) queryStatus(ctx context.Context, r *request) backend.DataRe
 		if st.State == budget.StateBreached {
 			notices = append(notices, data.Notice{Severity: data.NoticeSeverityWarning,
 				Text: fmt.Sprintf("%s: objective %s not met over the last %s (SLI %s)", s.Name, pct(s.Target()), s.Window, pct(st.SLI))})
+			if s.Window.Kind == slo.Calendar {
+				notices[len(notices)-1].Text = fmt.Sprintf("%s: objective %s already missed this %s (SLI %s so far, %s of the %s elapsed)",
+					s.Name, pct(s.Target()), s.Window.Unit, pct(st.SLI), pct(st.Elapsed), s.Window.Unit)
+			}
 		}
 	}
 	pctCfg := func() *data.FieldConfig { return (&data.FieldConfig{Unit: "percentunit"}).SetDecimals(3) }
@@ -87,6 +102,8 @@ func (d *Datasource) queryStatus(ctx context.Context, r *request) backend.DataRe
 		data.NewField("Service", nil, services),
 		data.NewField("Objective", nil, objectives).SetConfig(pctCfg()),
 		data.NewField("Window", nil, windows),
+		data.NewField("Period start", nil, periodStarts),
+		data.NewField("Elapsed", nil, elapsed).SetConfig((&data.FieldConfig{Unit: "percentunit"}).SetDecimals(1)),
 		data.NewField("SLI", nil, slis).SetConfig(pctCfg()),
 		data.NewField("Budget remaining", nil, remaining).SetConfig(&data.FieldConfig{Unit: "percentunit", Thresholds: budgetThresholds()}),
 		data.NewField("Burn rate 1h", nil, burn1h).SetConfig((&data.FieldConfig{Unit: "x", Thresholds: burnThresholds(14.4)}).SetDecimals(2)),
@@ -94,6 +111,7 @@ func (d *Datasource) queryStatus(ctx context.Context, r *request) backend.DataRe
 		data.NewField("Time to exhaustion", nil, tte).SetConfig(&data.FieldConfig{Unit: "s", NoValue: "∞"}),
 		data.NewField("Status", nil, states).SetConfig(&data.FieldConfig{Mappings: statusMappings}),
 		data.NewField("Events", nil, events).SetConfig(&data.FieldConfig{Unit: "short"}),
+		data.NewField("Empty slices", nil, emptySlices).SetConfig(&data.FieldConfig{Unit: "short"}),
 		data.NewField("Owner", nil, owners),
 		data.NewField("User story", nil, stories),
 		data.NewField("Message", nil, messages),
@@ -119,14 +137,17 @@ func (d *Datasource) rolling(ctx context.Context, r *request, windows func(s *sl
 	from, to := r.q.TimeRange.From, r.q.TimeRange.To
 	out := make([]data.Frames, len(r.slos))
 	errs := d.forEach(ctx, r.slos, func(ctx context.Context, i int, s *slo.SLO) error {
-		if s.Window.Kind != slo.Rolling {
-			return fmt.Errorf("SLO %s: %s windows are not supported yet", s.Name, s.Window.Kind)
-		}
 		ws, err := windows(s)
 		if err != nil {
 			return err
 		}
-		roll, err := d.engine.RollingCounts(ctx, s, from, to, r.interval(), ws)
+		var roll *engine.Rolling
+		if len(ws) == 1 && ws[0] == 0 && s.Window.Kind == slo.Calendar {
+			// The SLO's calendar window: period to date, resetting at each boundary.
+			roll, err = d.engine.CalendarCounts(ctx, s, from, to, r.interval())
+		} else {
+			roll, err = d.engine.RollingCounts(ctx, s, from, to, r.interval(), ws)
+		}
 		if err != nil {
 			return err
 		}
@@ -164,7 +185,7 @@ func (d *Datasource) querySLI(ctx context.Context, r *request) backend.DataRespo
 		pts := engine.SLIPoints(roll.Times, roll.Counts[0])
 		fc := lineThresholds(&data.FieldConfig{Unit: "percentunit", Thresholds: objectiveThresholds(s.Target())})
 		fc.SetDecimals(3)
-		display := fmt.Sprintf("%s SLI (%s)", s.Title(), slo.FormatDuration(roll.Windows[0]))
+		display := fmt.Sprintf("%s SLI (%s)", s.Title(), windowName(s, roll.Windows[0]))
 		f := pointsFrame("sli", s, pts, display, fc, roll.Fetched.Queries)
 		noDataNotice(f, s, pts)
 		return data.Frames{f}
@@ -177,7 +198,7 @@ func (d *Datasource) queryBudget(ctx context.Context, r *request) backend.DataRe
 		pts := engine.BudgetPoints(roll.Times, roll.Counts[0], s.Target())
 		fc := lineThresholds(&data.FieldConfig{Unit: "percentunit", Thresholds: budgetThresholds()})
 		fc.SetDecimals(1)
-		display := fmt.Sprintf("%s budget remaining (%s)", s.Title(), slo.FormatDuration(roll.Windows[0]))
+		display := fmt.Sprintf("%s budget remaining (%s)", s.Title(), windowName(s, roll.Windows[0]))
 		f := pointsFrame("budget", s, pts, display, fc, roll.Fetched.Queries)
 		noDataNotice(f, s, pts)
 		if n := len(pts); n > 0 && pts[n-1].OK && pts[n-1].Value < 0 {
@@ -225,6 +246,19 @@ func (d *Datasource) queryBurnRate(ctx context.Context, r *request) backend.Data
 		}
 		return out
 	})
+}
+
+// windowName names a figure's window: a rolling duration, or "month to date (zone)"
+// for the SLO's calendar window (window 0).
+func windowName(s *slo.SLO, w time.Duration) string {
+	if w == 0 && s.Window.Kind == slo.Calendar {
+		tz := s.Window.TimeZone
+		if tz == "" {
+			tz = "UTC"
+		}
+		return fmt.Sprintf("%s to date, %s", s.Window.Unit, tz)
+	}
+	return slo.FormatDuration(w)
 }
 
 func noDataNotice(f *data.Frame, s *slo.SLO, pts []engine.Point) {

@@ -150,6 +150,11 @@ func (v *validator) budgeting() {
 				v.errorf("budgeting.sliceThreshold", "slice threshold %v must be in (0, 1]", b.SliceThreshold)
 			}
 		}
+		switch b.EmptySlices {
+		case EmptySkip, EmptyGood, EmptyBad:
+		default:
+			v.errorf("budgeting.emptySlices", "emptySlices %q must be skip, good or bad", b.EmptySlices)
+		}
 	default:
 		v.errorf("budgeting", "budgeting method %q must be occurrences, timeslices or ratioTimeslices", b.Method)
 	}

@@ -1,0 +1,160 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/nines-slo/nines/pkg/series"
+	"github.com/nines-slo/nines/pkg/slo"
+)
+
+// Location loads an IANA time zone; the empty name is UTC.
+func Location(name string) (*time.Location, error) {
+	if name == "" {
+		return time.UTC, nil
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, fmt.Errorf("unknown time zone %q (want an IANA name such as Europe/Berlin)", name)
+	}
+	return loc, nil
+}
+
+// SLOLocation returns the time zone of an SLO's calendar window.
+func SLOLocation(s *slo.SLO) (*time.Location, error) {
+	loc, err := Location(s.Window.TimeZone)
+	if err != nil {
+		return nil, fmt.Errorf("SLO %s: %w", s.Name, err)
+	}
+	return loc, nil
+}
+
+const day = 24 * time.Hour
+
+// ZoneGrid returns the largest duration g dividing a day such that every local
+// midnight and every zone transition of loc between from and to lies on a multiple of g
+// since the Unix epoch: 24h for UTC, 1h for whole-hour zones (also across daylight-saving
+// changes), 30m or 15m for zones such as Asia/Kolkata or Asia/Kathmandu.
+func ZoneGrid(loc *time.Location, from, to time.Time) time.Duration {
+	g := int64(day / time.Second)
+	add := func(sec int64) {
+		sec %= int64(day / time.Second)
+		if sec < 0 {
+			sec = -sec
+		}
+		g = gcd(g, sec)
+	}
+	t := from.Add(-93 * day) // the periods start before from
+	for i := 0; i < 10000 && t.Before(to.Add(day)); i++ {
+		_, off := t.In(loc).Zone()
+		add(int64(off))
+		_, end := t.In(loc).ZoneBounds()
+		if end.IsZero() || !end.After(t) {
+			break
+		}
+		add(end.Unix())
+		t = end
+	}
+	if g <= 0 {
+		g = int64(MinStep / time.Second)
+	}
+	return time.Duration(g) * time.Second
+}
+
+func gcd(a, b int64) int64 {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
+}
+
+// CalendarStep picks the bucket size for calendar periods in loc: the largest nice step
+// not above want that divides the zone grid (so every period boundary is on the grid)
+// and, for timeslices, is a multiple of the slice length.
+func CalendarStep(s *slo.SLO, want time.Duration, loc *time.Location, from, to time.Time) (time.Duration, error) {
+	g := ZoneGrid(loc, from, to)
+	step := SliceStep(s, min(want, g), g)
+	if g%step != 0 {
+		return 0, fmt.Errorf("SLO %s: slice length %s does not divide the calendar grid %s of %s", s.Name, slo.FormatDuration(s.Budgeting.SliceLength), g, loc)
+	}
+	return step, nil
+}
+
+// ToDate returns the counts of the calendar period containing t, from its start to t
+// (period to date); t and the period start must lie on the bucket grid.
+func ToDate(b *series.Buckets, t time.Time, unit slo.CalendarUnit, loc *time.Location) (series.Counts, time.Time, error) {
+	ps, err := series.PeriodStart(t, string(unit), loc)
+	if err != nil {
+		return series.Counts{}, ps, err
+	}
+	c, err := b.Between(ps, t)
+	return c, ps, err
+}
+
+// PeriodEnd returns the end of the calendar period starting at start.
+func PeriodEnd(start time.Time, unit slo.CalendarUnit, loc *time.Location) (time.Time, error) {
+	// The period containing start spans [start, next); Periods computes next.
+	ps, err := series.Periods(start, start.Add(time.Nanosecond), string(unit), loc)
+	if err != nil || len(ps) == 0 {
+		return time.Time{}, fmt.Errorf("calendar %s at %s: %v", unit, start.Format(time.RFC3339), err)
+	}
+	full, err := series.Periods(ps[0].Start, ps[0].Start.Add(100*day), string(unit), loc)
+	if err != nil || len(full) == 0 {
+		return time.Time{}, fmt.Errorf("calendar %s at %s: %v", unit, start.Format(time.RFC3339), err)
+	}
+	return full[0].End, nil
+}
+
+// CalendarCounts returns, at every output time between from and to (spaced by about
+// interval), the counts of the calendar period to date: the budget resets at each period
+// boundary. It fetches the buckets once, from the start of the first period.
+func (e *Engine) CalendarCounts(ctx context.Context, s *slo.SLO, from, to time.Time, interval time.Duration) (*Rolling, error) {
+	loc, err := SLOLocation(s)
+	if err != nil {
+		return nil, err
+	}
+	if interval < MinStep {
+		interval = MinStep
+	}
+	unit := s.Window.Unit
+	step, err := CalendarStep(s, interval, loc, from, to)
+	if err != nil {
+		return nil, err
+	}
+	outStep := ((interval + step - 1) / step) * step
+	end := series.Align(to, step)
+	first := series.Align(from, outStep)
+	if first.Before(from) {
+		first = first.Add(outStep)
+	}
+	if first.After(end) {
+		first = end
+	}
+	start, err := series.PeriodStart(first, string(unit), loc)
+	if err != nil {
+		return nil, err
+	}
+	fetchFrom := series.Align(start, step)
+	if !end.After(fetchFrom) {
+		end = fetchFrom.Add(step)
+	}
+	f, err := e.Counts(ctx, s, fetchFrom, end, step)
+	if err != nil {
+		return nil, err
+	}
+	var times []time.Time
+	for t := first; !t.After(end); t = t.Add(outStep) {
+		times = append(times, t)
+	}
+	if len(times) == 0 || times[len(times)-1].Before(end) {
+		times = append(times, end)
+	}
+	cs := make([]series.Counts, len(times))
+	for i, t := range times {
+		if cs[i], _, err = ToDate(f.Buckets, t, unit, loc); err != nil {
+			return nil, fmt.Errorf("SLO %s: %w", s.Name, err)
+		}
+	}
+	return &Rolling{Times: times, Windows: []time.Duration{0}, Counts: [][]series.Counts{cs}, Step: step, Fetched: f}, nil
+}

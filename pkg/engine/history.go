@@ -1,0 +1,228 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/nines-slo/nines/pkg/budget"
+	"github.com/nines-slo/nines/pkg/series"
+	"github.com/nines-slo/nines/pkg/slo"
+)
+
+// Rolling is the period of a history made of back-to-back rolling windows.
+const RollingPeriod = "rolling"
+
+// HistoryOptions selects the past periods of a history.
+type HistoryOptions struct {
+	// Period is "week", "month", "quarter" or RollingPeriod.
+	Period string
+	// Window is the length of each rolling window (rolling only).
+	Window time.Duration
+	// Location is the time zone of calendar periods (nil: UTC).
+	Location *time.Location
+	// Periods is how many periods to show, the last one containing End.
+	Periods int
+	// End is the end of the dashboard range.
+	End time.Time
+	// Share is the share of periods an achievable objective must have met, in (0, 1].
+	Share float64
+	// Objectives are the what-if objectives, as ratios in (0, 1).
+	Objectives []float64
+	// CompleteOnly leaves partial periods out of the summary and the what-if (all
+	// periods with data count when none is complete). By default every period with
+	// data counts, partial ones included, and is flagged.
+	CompleteOnly bool
+}
+
+// HistoryPeriod is one past period with its figures.
+type HistoryPeriod struct {
+	budget.PeriodResult
+	// Running is true for a period that has not ended yet; StartsMidway for the
+	// period in which the data starts (after the period's start).
+	Running, StartsMidway bool
+	// EmptySlices is the number of time slices without data (timeslices budgeting).
+	EmptySlices float64
+	// Summarised is true for the periods the summary and the what-if count.
+	Summarised bool
+}
+
+// WhatIf is the outcome of one candidate objective over the summarised periods.
+type WhatIf struct {
+	Objective      float64
+	Met, WithData  int
+	MeanBudgetUsed float64
+}
+
+// History is the historical achievability of one SLO.
+type History struct {
+	SLO     *slo.SLO
+	Options HistoryOptions
+	Step    time.Duration
+	Periods []HistoryPeriod
+	// Summary covers the periods with data (only the complete ones with
+	// HistoryOptions.CompleteOnly, or all of them when none is complete: SummaryOfPartial).
+	Summary          budget.Summary
+	HasSummary       bool
+	SummaryOfPartial bool
+	WhatIf           []WhatIf
+	Fetched          *Fetched
+}
+
+// HistoryStep is the bucket size history queries ask for (at most; smaller where
+// the zone or the window needs it).
+const HistoryStep = time.Hour
+
+// History computes the SLI of each of the last o.Periods periods ending at o.End, with
+// one bucketed fetch over the whole span, summing each period with Buckets.Between.
+func (e *Engine) History(ctx context.Context, s *slo.SLO, o HistoryOptions) (*History, error) {
+	if o.Periods < 1 {
+		return nil, fmt.Errorf("SLO %s: period count %d must be at least 1", s.Name, o.Periods)
+	}
+	if !(o.Share > 0 && o.Share <= 1) {
+		return nil, fmt.Errorf("SLO %s: share %v is not in (0, 1]", s.Name, o.Share)
+	}
+	loc := o.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	var (
+		step    time.Duration
+		periods []series.Period
+		end     time.Time
+	)
+	if o.Period == RollingPeriod {
+		if o.Window <= 0 {
+			return nil, fmt.Errorf("SLO %s: rolling history needs a window", s.Name)
+		}
+		step = SliceStep(s, HistoryStep, o.Window)
+		if o.Window%step != 0 {
+			return nil, fmt.Errorf("SLO %s: window %s is not a multiple of the bucket %s", s.Name, slo.FormatDuration(o.Window), step)
+		}
+		end = series.Align(o.End, step)
+		for i := o.Periods; i >= 1; i-- {
+			periods = append(periods, series.Period{Start: end.Add(-time.Duration(i) * o.Window), End: end.Add(-time.Duration(i-1) * o.Window)})
+		}
+	} else {
+		switch o.Period {
+		case series.Week, series.Month, series.Quarter:
+		default:
+			return nil, fmt.Errorf("SLO %s: unknown period %q (want week, month, quarter or rolling)", s.Name, o.Period)
+		}
+		approx := map[string]time.Duration{series.Week: 7 * day, series.Month: 31 * day, series.Quarter: 92 * day}[o.Period]
+		from := o.End.Add(-time.Duration(o.Periods+1) * approx)
+		var err error
+		if step, err = CalendarStep(s, HistoryStep, loc, from, o.End); err != nil {
+			return nil, err
+		}
+		end = series.Align(o.End, step)
+		// The last period is the one containing the instant just before end.
+		last, err := series.PeriodStart(end.Add(-time.Nanosecond), o.Period, loc)
+		if err != nil {
+			return nil, err
+		}
+		first := last
+		for i := 1; i < o.Periods; i++ {
+			if first, err = series.PeriodStart(first.Add(-time.Nanosecond), o.Period, loc); err != nil {
+				return nil, err
+			}
+		}
+		all, err := series.Periods(first, end, o.Period, loc)
+		if err != nil {
+			return nil, err
+		}
+		periods = all
+	}
+	if len(periods) == 0 {
+		return nil, fmt.Errorf("SLO %s: no periods before %s", s.Name, o.End.Format(time.RFC3339))
+	}
+	f, err := e.Counts(ctx, s, periods[0].Start, end, step)
+	if err != nil {
+		return nil, err
+	}
+	h := &History{SLO: s, Options: o, Step: step, Fetched: f}
+	b := f.Buckets
+	// Where the data starts: the start of the first bucket with data.
+	dataStart := time.Time{}
+	for i := 0; i < b.Len(); i++ {
+		t := b.Total[i]
+		if f.Empty != nil && s.Budgeting.EmptySlices != slo.EmptySkip {
+			t -= f.Empty.Total[i]
+		}
+		if t > 0 {
+			dataStart = b.BucketEnd(i).Add(-b.Step)
+			break
+		}
+	}
+	target := s.Target()
+	counts := make([]series.Counts, len(periods))
+	for i, p := range periods {
+		if counts[i], err = b.Between(p.Start, p.End); err != nil {
+			return nil, fmt.Errorf("SLO %s: %w", s.Name, err)
+		}
+	}
+	results := budget.Evaluate(periods, counts, target)
+	var summarised []budget.PeriodResult
+	var withData []budget.PeriodResult
+	for i, r := range results {
+		hp := HistoryPeriod{PeriodResult: r}
+		if o.Period != RollingPeriod && periods[i].Partial {
+			hp.Running = true
+			// Keep the period's own end for display; the figures are to date.
+			if pe, err := PeriodEnd(r.Start, slo.CalendarUnit(o.Period), loc); err == nil {
+				hp.End = pe
+			}
+		}
+		if !dataStart.IsZero() && dataStart.After(r.Start) && dataStart.Before(hp.End) {
+			hp.StartsMidway = true
+		}
+		hp.Partial = hp.Running || hp.StartsMidway
+		if f.Empty != nil {
+			ec, _ := f.Empty.Between(periods[i].Start, periods[i].End)
+			hp.EmptySlices = ec.Total
+		}
+		h.Periods = append(h.Periods, hp)
+		if hp.HasData {
+			withData = append(withData, hp.PeriodResult)
+			if !hp.Partial {
+				summarised = append(summarised, hp.PeriodResult)
+			}
+		}
+	}
+	if !o.CompleteOnly {
+		summarised = withData
+	} else if len(summarised) == 0 && len(withData) > 0 {
+		summarised, h.SummaryOfPartial = withData, true
+	}
+	for i := range h.Periods {
+		p := &h.Periods[i]
+		p.Summarised = p.HasData && (!o.CompleteOnly || h.SummaryOfPartial || !p.Partial)
+	}
+	if len(summarised) > 0 {
+		if h.Summary, err = budget.Achievability(summarised, target, o.Share); err != nil {
+			return nil, fmt.Errorf("SLO %s: %w", s.Name, err)
+		}
+		h.HasSummary = true
+		h.Summary.Periods = len(periods)
+	} else {
+		h.Summary = budget.Summary{Periods: len(periods)}
+	}
+	for _, obj := range o.Objectives {
+		w := WhatIf{Objective: obj, WithData: len(summarised)}
+		var used float64
+		for _, r := range summarised {
+			if r.SLI >= 1-(1-obj)*(1+1e-9) {
+				w.Met++
+			}
+			used += budget.BurnRate(r.SLI, obj)
+		}
+		if len(summarised) > 0 {
+			w.MeanBudgetUsed = used / float64(len(summarised))
+		} else {
+			w.MeanBudgetUsed = math.NaN()
+		}
+		h.WhatIf = append(h.WhatIf, w)
+	}
+	return h, nil
+}

@@ -1,0 +1,75 @@
+package engine
+
+import (
+	"context"
+	"time"
+
+	"github.com/nines-slo/nines/pkg/slo"
+)
+
+// ReportOptions configures Report.
+type ReportOptions struct {
+	// HappinessSpan is how far back the happiness test looks; 0 means the SLO's window.
+	HappinessSpan time.Duration
+	// Interval and MaxLag configure the happiness test; 0 means the defaults (1h, 6).
+	Interval time.Duration
+	MaxLag   int
+	// Progress, when set, is told what the report is working on.
+	Progress func(msg string)
+}
+
+// ReportSLO is one SLO's part of a report.
+type ReportSLO struct {
+	SLO       *slo.SLO
+	Status    *Status
+	Err       error
+	Happiness []*Happiness
+	// HappinessErrs holds, per signal of SLO.Happiness, the error of its test.
+	HappinessErrs []error
+}
+
+// Report holds the figures of several SLOs at one instant.
+type Report struct {
+	At   time.Time
+	SLOs []*ReportSLO
+}
+
+// Report computes status, budgets, burn rates and the happiness test of every SLO at the
+// instant at, through the same path the plugin's queries take. One SLO's failure is kept
+// in its entry and does not stop the others.
+func (e *Engine) Report(ctx context.Context, slos []*slo.SLO, at time.Time, opts ReportOptions) *Report {
+	if opts.Interval <= 0 {
+		opts.Interval = DefaultHappinessInterval
+	}
+	if opts.MaxLag <= 0 {
+		opts.MaxLag = DefaultMaxLag
+	}
+	progress := opts.Progress
+	if progress == nil {
+		progress = func(string) {}
+	}
+	r := &Report{At: at.UTC()}
+	for _, s := range slos {
+		rs := &ReportSLO{SLO: s}
+		r.SLOs = append(r.SLOs, rs)
+		progress("status of " + s.Name)
+		rs.Status, rs.Err = e.Status(ctx, s, at)
+		if rs.Err != nil {
+			continue
+		}
+		span := opts.HappinessSpan
+		if span <= 0 {
+			span = s.Window.Duration
+		}
+		for _, sig := range s.Happiness {
+			progress("happiness of " + s.Name + " against " + sig.Name)
+			h, err := e.Happiness(ctx, s, sig, rs.Status.At.Add(-span), rs.Status.At, opts.Interval, opts.MaxLag)
+			rs.Happiness = append(rs.Happiness, h)
+			rs.HappinessErrs = append(rs.HappinessErrs, err)
+		}
+	}
+	if r.SLOs != nil && len(r.SLOs) > 0 && r.SLOs[0].Status != nil {
+		r.At = r.SLOs[0].Status.At
+	}
+	return r
+}

@@ -46,17 +46,19 @@ func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequ
 	}
 	det.Version = version
 	det.NoData = d.noData(ctx, res.SLOs)
+	latencyErrs := d.checkLatency(ctx, res.SLOs)
+	det.Errors = append(det.Errors, latencyErrs...)
 	var b strings.Builder
 	fmt.Fprintf(&b, "Metrics source reachable (Prometheus-compatible, version %s). %d SLO(s) loaded", version, len(res.SLOs))
-	if n := len(failedSLOs); n > 0 {
-		fmt.Fprintf(&b, ", %d definition error(s): %s", len(res.Errors), strings.Join(firstN(det.Errors, 3), "; "))
+	if n := len(failedSLOs) + len(latencyErrs); n > 0 {
+		fmt.Fprintf(&b, ", %d definition error(s): %s", len(det.Errors), strings.Join(firstN(det.Errors, 3), "; "))
 	}
 	b.WriteString(".")
 	if len(det.NoData) > 0 {
 		fmt.Fprintf(&b, " No data in the last hour for: %s.", strings.Join(det.NoData, ", "))
 	}
 	status := backend.HealthStatusOk
-	if len(res.Errors) > 0 || len(res.SLOs) == 0 {
+	if len(det.Errors) > 0 || len(res.SLOs) == 0 {
 		status = backend.HealthStatusError
 		if len(res.SLOs) == 0 && len(res.Errors) == 0 {
 			b.WriteString(" No SLO definitions: add inline YAML or definition paths.")
@@ -70,6 +72,23 @@ func firstN(s []string, n int) []string {
 		return s
 	}
 	return append(append([]string{}, s[:n]...), fmt.Sprintf("and %d more", len(s)-n))
+}
+
+// checkLatency reports latency SLOs whose threshold is not a bucket bound on the server.
+func (d *Datasource) checkLatency(ctx context.Context, slos []*slo.SLO) []string {
+	var mu sync.Mutex
+	var out []string
+	now := d.Now()
+	d.forEach(ctx, slos, func(ctx context.Context, _ int, s *slo.SLO) error {
+		if err := d.engine.CheckLatency(ctx, s, now.Add(-s.Window.Duration-time.Hour), now); err != nil {
+			mu.Lock()
+			out = append(out, fmt.Sprintf("%s: %s", s.Source, err))
+			mu.Unlock()
+		}
+		return nil
+	})
+	sort.Strings(out)
+	return out
 }
 
 // noData lists the SLOs whose total events over the last hour are zero or absent.

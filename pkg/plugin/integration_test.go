@@ -196,3 +196,24 @@ func TestIntegrationGoldenFrames(t *testing.T) {
 		})
 	}
 }
+
+// "Save & test" reports a latency threshold that is not a bucket bound on the server.
+func TestIntegrationHealthLatencyBound(t *testing.T) {
+	srv := promtest.Shared(t)
+	ds := newTestDatasource(t, srv.URL, map[string]any{"definitionPaths": []string{}, "definitions": `service: checkout
+slos:
+  - name: checkout-fast
+    objective: 99
+    window: 7d
+    indicator:
+      latency:
+        histogram: http_request_duration_seconds{job="checkout"}
+        threshold: 0.3
+`})
+	ds.Now = func() time.Time { return time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC) }
+	res, err := ds.CheckHealth(context.Background(), &backend.CheckHealthRequest{})
+	require.NoError(t, err)
+	require.Equal(t, backend.HealthStatusError, res.Status)
+	require.Contains(t, res.Message, "latency threshold 0.3s is not a bucket bound")
+	require.Contains(t, res.Message, "inline:")
+}

@@ -9,6 +9,8 @@ const swc = base.transform['^.+\\.(t|j)sx?$'];
 module.exports = {
   // Jest configuration provided by Grafana scaffolding
   ...base,
+  // Rendering Grafana's components is slow on a loaded 2-core CI machine; 5 s was seen to run out.
+  testTimeout: 60000,
   moduleNameMapper: {
     ...base.moduleNameMapper,
     // jsdom would pick yaml's ESM browser build; the tests read files with its CommonJS build.

@@ -62,6 +62,7 @@ func (d *Datasource) newMux() *datasource.QueryTypeMux {
 	mux.HandleFunc(QueryBurnRate, d.handle(d.queryBurnRate, true))
 	mux.HandleFunc(QueryHistory, d.handle(d.queryHistory, true))
 	mux.HandleFunc(QueryCatalog, d.handle(d.queryCatalog, false))
+	mux.HandleFunc(QueryHappiness, d.handle(d.queryHappiness, true))
 	status := d.handle(d.queryStatus, true)
 	mux.HandleFunc("", func(ctx context.Context, req *backend.QueryDataRequest) (*backend.QueryDataResponse, error) {
 		resp := backend.NewQueryDataResponse()

@@ -24,7 +24,7 @@ const (
 )
 
 // QueryTypes lists the query types the plugin answers.
-var QueryTypes = []string{QueryStatus, QuerySLI, QueryBudget, QueryBurnRate, QueryHistory, QueryCatalog}
+var QueryTypes = []string{QueryStatus, QuerySLI, QueryBudget, QueryBurnRate, QueryHistory, QueryHappiness, QueryCatalog}
 
 // Query is the panel's query model (the JSON of a query).
 type Query struct {

@@ -271,8 +271,8 @@ func historyFrames(hs []*engine.History, share float64) data.Frames {
 		notices = append(notices, historyNotices(h)...)
 	}
 	metMappings := data.ValueMappings{data.ValueMapper{
-		"met":                       {Color: "green", Index: 0},
-		"missed":                    {Color: "red", Index: 1},
+		"met":                      {Color: "green", Index: 0},
+		"missed":                   {Color: "red", Index: 1},
 		string(budget.StateNoData): {Color: "text", Index: 2},
 	}}
 	periodsFrame := data.NewFrame("history",

@@ -465,3 +465,61 @@ func TestIntegrationGoldenHistory(t *testing.T) {
 }
 
 var _ = budget.Nines
+
+// OpenSLO calendar windows (with start time and time zone), RatioTimeslices and
+// Timeslices of a thresholdMetric.
+func TestHistoryOpenSLO(t *testing.T) {
+	srv := promtest.Shared(t)
+	h := srv.History
+	ds := newTestDatasource(t, srv.URL, map[string]any{"definitionPaths": []string{"testdata/history-openslo.yaml"}})
+	require.Empty(t, ds.defs.Current().Errors)
+	require.Len(t, ds.defs.Current().SLOs, 3)
+	truth := truths(h)["checkout-availability"]
+	ny := newYork(t)
+	resp := run(t, ds, query("A", QueryHistory, histEnd.AddDate(0, -6, 0), histEnd, time.Hour, `{"periods":2}`),
+		query("S", QueryStatus, histEnd.Add(-time.Hour), histEnd, time.Minute, `{}`))
+	dr := resp.Responses["A"]
+	require.NoError(t, dr.Error)
+	f := dr.Frames[0]
+	// Monthly occurrences: February and March in New York.
+	for k, i := range rows(t, f, "checkout-openslo-monthly") {
+		start := col(t, f, "Start").At(i).(time.Time)
+		require.True(t, time.Date(2026, time.Month(2+k), 1, 0, 0, 0, 0, ny).Equal(start))
+		bad, total := truth(start, minTime(col(t, f, "End").At(i).(time.Time), histEnd))
+		checkBad(t, 1-*col(t, f, "SLI").At(i).(*float64), bad, total, "openslo month %d", k)
+	}
+	// RatioTimeslices: the mean of the 1-hour ratios in each quarter.
+	okS := h.Find("http_requests_total", map[string]string{"job": "checkout", "code": "200"})
+	badS := h.Find("http_requests_total", map[string]string{"job": "checkout", "code": "500"})
+	for _, i := range rows(t, f, "checkout-openslo-ratio-slices") {
+		start, end := col(t, f, "Start").At(i).(time.Time), minTime(col(t, f, "End").At(i).(time.Time), histEnd)
+		var sum, n float64
+		for s := start; s.Before(end); s = s.Add(time.Hour) {
+			var g, tot float64
+			for j := max(int(s.Sub(h.Start)/h.Step)+1, 0); j <= min(int(s.Add(time.Hour).Sub(h.Start)/h.Step), h.Len-1); j++ {
+				g += okS.Events[j]
+				tot += okS.Events[j] + badS.Events[j]
+			}
+			if tot > 0 {
+				sum += g / tot
+				n++
+			}
+		}
+		sli := col(t, f, "SLI").At(i).(*float64)
+		if n == 0 {
+			require.Nil(t, sli)
+			continue
+		}
+		require.LessOrEqual(t, relErr(1-*sli, 1-sum/n), 1e-6, "ratio slices %s", start)
+		require.Equal(t, n, col(t, f, "Events").At(i))
+	}
+	// Weekly Timeslices of probe_success: weeks start Monday 00:00 New York.
+	for _, i := range rows(t, f, "probe-openslo-slices") {
+		start, end := col(t, f, "Start").At(i).(time.Time), minTime(col(t, f, "End").At(i).(time.Time), histEnd)
+		require.Equal(t, time.Monday, start.In(ny).Weekday())
+		g, p := probeTruth(h, start, end)
+		checkBad(t, 1-*col(t, f, "SLI").At(i).(*float64), p-g, p, "probe week %s", start)
+	}
+	require.NoError(t, resp.Responses["S"].Error)
+	require.Equal(t, 3, resp.Responses["S"].Frames[0].Rows())
+}

@@ -14,6 +14,8 @@ type ReportOptions struct {
 	// Interval and MaxLag configure the happiness test; 0 means the defaults (1h, 6).
 	Interval time.Duration
 	MaxLag   int
+	// HistoryPeriods is how many past calendar months the history shows; 0 means 3.
+	HistoryPeriods int
 	// Progress, when set, is told what the report is working on.
 	Progress func(msg string)
 }
@@ -26,7 +28,13 @@ type ReportSLO struct {
 	Happiness []*Happiness
 	// HappinessErrs holds, per signal of SLO.Happiness, the error of its test.
 	HappinessErrs []error
+	// History is the SLI of past calendar months, with its achievability summary.
+	History    *History
+	HistoryErr error
 }
+
+// HistoryShare is the share of past periods the report's achievable objective must meet.
+const HistoryShare = 0.9
 
 // Report holds the figures of several SLOs at one instant.
 type Report struct {
@@ -40,6 +48,9 @@ type Report struct {
 func (e *Engine) Report(ctx context.Context, slos []*slo.SLO, at time.Time, opts ReportOptions) *Report {
 	if opts.Interval <= 0 {
 		opts.Interval = DefaultHappinessInterval
+	}
+	if opts.HistoryPeriods <= 0 {
+		opts.HistoryPeriods = 3
 	}
 	if opts.MaxLag <= 0 {
 		opts.MaxLag = DefaultMaxLag
@@ -57,6 +68,9 @@ func (e *Engine) Report(ctx context.Context, slos []*slo.SLO, at time.Time, opts
 		if rs.Err != nil {
 			continue
 		}
+		progress("history of " + s.Name)
+		rs.History, rs.HistoryErr = e.History(ctx, s, HistoryOptions{Period: "month", Periods: opts.HistoryPeriods,
+			End: rs.Status.At, Share: HistoryShare})
 		span := opts.HappinessSpan
 		if span <= 0 {
 			span = s.Window.Duration
@@ -68,8 +82,11 @@ func (e *Engine) Report(ctx context.Context, slos []*slo.SLO, at time.Time, opts
 			rs.HappinessErrs = append(rs.HappinessErrs, err)
 		}
 	}
-	if r.SLOs != nil && len(r.SLOs) > 0 && r.SLOs[0].Status != nil {
-		r.At = r.SLOs[0].Status.At
+	for _, rs := range r.SLOs {
+		if rs.Status != nil {
+			r.At = rs.Status.At
+			break
+		}
 	}
 	return r
 }

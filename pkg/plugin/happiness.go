@@ -74,7 +74,9 @@ func happinessFrames(h *engine.Happiness) data.Frames {
 		return ptr(v)
 	}
 	executed := strings.Join(h.Queries, "\n")
-	rCfg := func() *data.FieldConfig { return (&data.FieldConfig{Min: ptr(data.ConfFloat64(-1)), Max: ptr(data.ConfFloat64(1))}).SetDecimals(3) }
+	rCfg := func() *data.FieldConfig {
+		return (&data.FieldConfig{Min: ptr(data.ConfFloat64(-1)), Max: ptr(data.ConfFloat64(1))}).SetDecimals(3)
+	}
 	sum := data.NewFrame("happiness summary",
 		data.NewField("SLO", nil, []string{s.Name}),
 		data.NewField("Signal", nil, []string{h.Signal.Name}),

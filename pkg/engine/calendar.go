@@ -50,7 +50,7 @@ func ZoneGrid(loc *time.Location, from, to time.Time) time.Duration {
 		_, off := t.In(loc).Zone()
 		add(int64(off))
 		_, end := t.In(loc).ZoneBounds()
-		if end.IsZero() || !end.After(t) {
+		if end.IsZero() || !end.After(t) || !end.Before(to.Add(day)) {
 			break
 		}
 		add(end.Unix())

@@ -523,3 +523,52 @@ func TestHistoryOpenSLO(t *testing.T) {
 	require.NoError(t, resp.Responses["S"].Error)
 	require.Equal(t, 3, resp.Responses["S"].Frames[0].Rows())
 }
+
+func TestParseObjectives(t *testing.T) {
+	got, err := parseObjectives(" 99.9, 99,99.5%, 99 ")
+	require.NoError(t, err)
+	require.Equal(t, []float64{0.99, 0.995, 0.999}, got)
+	got, err = parseObjectives("")
+	require.NoError(t, err)
+	require.Nil(t, got)
+	for _, bad := range []string{"0", "100", "-1", "99,x", "NaN", ",,"} {
+		_, err := parseObjectives(bad)
+		require.Error(t, err, bad)
+	}
+}
+
+// One SLO failing (a raw indicator cannot be bucketed) never hides the others' history.
+func TestHistoryErrorIsolation(t *testing.T) {
+	srv := promtest.Shared(t)
+	defs := `service: checkout
+slos:
+  - name: monthly
+    objective: 99.9
+    window: month
+    timeZone: America/New_York
+    indicator:
+      ratio:
+        good: http_requests_total{job="checkout",code!~"5.."}
+        total: http_requests_total{job="checkout"}
+  - name: raw
+    objective: 99
+    window: 28d
+    indicator:
+      raw:
+        errorRatio: rate(x[5m])
+`
+	ds := newTestDatasource(t, srv.URL, map[string]any{"definitions": defs, "definitionPaths": []string{}})
+	resp := run(t, ds, query("A", QueryHistory, histEnd.AddDate(0, -3, 0), histEnd, time.Hour, `{"periods":2}`))
+	dr := resp.Responses["A"]
+	require.NoError(t, dr.Error)
+	require.Len(t, dr.Frames, 3)
+	require.Len(t, rows(t, dr.Frames[0], "monthly"), 2)
+	var errs []string
+	for _, n := range dr.Frames[0].Meta.Notices {
+		if n.Severity == data.NoticeSeverityError {
+			errs = append(errs, n.Text)
+		}
+	}
+	require.Len(t, errs, 1)
+	require.Contains(t, errs[0], "raw")
+}

@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/nines-slo/nines/pkg/internal/promtest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -98,4 +100,26 @@ func TestReportDemoGolden(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestMain(m *testing.M) { promtest.Main(m) }
+
+// The report on the embedded source equals the report on a real Prometheus 2.42 holding
+// the same history, figure for figure.
+func TestReportEmbeddedEqualsPrometheus(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts Prometheus and loads the demo history")
+	}
+	srv := promtest.Shared(t)
+	code, real, errs := runCLI(t, "report", "--quiet", "--format", "json", "--prometheus", srv.URL,
+		"--definitions", "../../../provisioning/slos", "--at", "2026-03-16T00:00:00Z")
+	require.Equal(t, exitOK, code, errs)
+	code, emb, errs := runCLI(t, "report", "--quiet", "--format", "json", "--demo")
+	require.Equal(t, exitOK, code, errs)
+	var a, b Output
+	require.NoError(t, json.Unmarshal([]byte(real), &a))
+	require.NoError(t, json.Unmarshal([]byte(emb), &b))
+	require.NotEqual(t, a.Version, b.Version)
+	a.Source, a.Version, b.Source, b.Version = "", "", "", ""
+	require.Equal(t, a, b)
 }

@@ -572,3 +572,28 @@ slos:
 	require.Len(t, errs, 1)
 	require.Contains(t, errs[0], "raw")
 }
+
+// The sli series of a time-slice SLO on a calendar window, across the probe's scrape gap.
+func TestTimeslicesSLISeries(t *testing.T) {
+	srv := promtest.Shared(t)
+	ds := newTestDatasource(t, srv.URL, historyDefs)
+	ny := newYork(t)
+	from, to := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC), time.Date(2026, 3, 4, 0, 0, 0, 0, time.UTC)
+	resp := run(t, ds, query("A", QuerySLI, from, to, time.Hour, `{"slo":"probe-minutes"}`),
+		query("B", QueryStatus, to.Add(-time.Hour), to, time.Minute, `{"slo":"probe-minutes"}`))
+	dr := resp.Responses["A"]
+	require.NoError(t, dr.Error)
+	f := dr.Frames[0]
+	require.Greater(t, f.Rows(), 40)
+	ms := time.Date(2026, 3, 1, 0, 0, 0, 0, ny)
+	for i := 0; i < f.Rows(); i++ {
+		ts := f.Fields[0].At(i).(time.Time)
+		g, p := probeTruth(srv.History, ms, ts)
+		checkBad(t, 1-*f.Fields[1].At(i).(*float64), p-g, p, "probe sli at %s", ts)
+	}
+	st := resp.Responses["B"].Frames[0]
+	g, p := probeTruth(srv.History, ms, to)
+	checkBad(t, 1-*col(t, st, "SLI").At(0).(*float64), p-g, p, "probe status")
+	require.Equal(t, 359.0, *col(t, st, "Empty slices").At(0).(*float64))
+	require.Equal(t, p, *col(t, st, "Events").At(0).(*float64))
+}

@@ -24,12 +24,63 @@ var niceSteps = []time.Duration{
 	time.Hour, 2 * time.Hour, 3 * time.Hour, 6 * time.Hour, 12 * time.Hour, 24 * time.Hour,
 }
 
+// RangeSemantics says whether the source's range selectors include their left end.
+type RangeSemantics string
+
+// Range semantics: probe the source, closed at both ends (Prometheus 2.x, and
+// VictoriaMetrics, whose increase reaches back to the sample before the range), or
+// left-open (Prometheus 3.x and the engines built on it).
+const (
+	RangesAuto     RangeSemantics = "auto"
+	RangesClosed   RangeSemantics = "closed"
+	RangesLeftOpen RangeSemantics = "leftOpen"
+)
+
 // Engine fetches bucketed counts of SLOs from a metrics source.
 type Engine struct {
 	Source *source.Client
+	// Ranges is how range selectors behave on the source; empty means RangesAuto.
+	Ranges RangeSemantics
 
 	mu  sync.Mutex
 	les map[string]string // histogram selector + threshold → le label value found on the server
+
+	probeMu  sync.Mutex
+	probed   bool
+	leftOpen bool
+}
+
+// IncreaseRange returns the range to write in increase(x[...]) for buckets of step, and
+// the factor to scale its results by. Where ranges are closed (Prometheus 2.x) that is
+// step itself: each bucket holds the samples at both of its ends, so buckets tile the
+// counter exactly. Where ranges are left-open (Prometheus 3.x) a step-long range misses
+// the sample at the bucket's start, so the range grows by 1ms to take it back in, and
+// the 1ms that Prometheus extrapolates over is taken out again by the factor.
+func (e *Engine) IncreaseRange(ctx context.Context, step time.Duration) (time.Duration, float64) {
+	if !e.isLeftOpen(ctx) {
+		return step, 1
+	}
+	r := step + time.Millisecond
+	return r, float64(step) / float64(r)
+}
+
+func (e *Engine) isLeftOpen(ctx context.Context) bool {
+	switch e.Ranges {
+	case RangesClosed:
+		return false
+	case RangesLeftOpen:
+		return true
+	}
+	e.probeMu.Lock()
+	defer e.probeMu.Unlock()
+	if !e.probed {
+		open, err := e.Source.LeftOpenRanges(ctx)
+		if err != nil {
+			return false // the query that follows reports the source's problem; probe again next time
+		}
+		e.probed, e.leftOpen = true, open
+	}
+	return e.leftOpen
 }
 
 // New returns an engine over a metrics-source client.
@@ -93,10 +144,11 @@ func (e *Engine) Buckets(ctx context.Context, s *slo.SLO, from, to time.Time, st
 	b := series.New(from, step, n)
 	// Bucket i ends at from+(i+1)*step: the first point of the range query is from+step.
 	start := from.Add(step)
-	if g, ok := promql.ForSLOGrouped(s, step); ok {
-		return e.grouped(ctx, s, g, b, start, to)
+	qr, scale := e.IncreaseRange(ctx, step)
+	if g, ok := promql.ForSLOGrouped(s, qr); ok {
+		return e.grouped(ctx, s, g, b, start, to, scale)
 	}
-	q, err := promql.ForSLO(s, step, le)
+	q, err := promql.ForSLO(s, qr, le)
 	if err != nil {
 		return nil, fmt.Errorf("SLO %s: build queries: %w", s.Name, err)
 	}
@@ -131,10 +183,10 @@ func (e *Engine) Buckets(ctx context.Context, s *slo.SLO, from, to time.Time, st
 	for i := 0; i < n; i++ {
 		var v1, tot float64
 		if i < len(r1.ser.Values) && r1.ser.Present[i] {
-			v1 = r1.ser.Values[i]
+			v1 = r1.ser.Values[i] * scale
 		}
 		if i < len(r2.ser.Values) && r2.ser.Present[i] {
-			tot = r2.ser.Values[i]
+			tot = r2.ser.Values[i] * scale
 		}
 		b.Total[i] = tot
 		if q.Good != "" {
@@ -153,7 +205,7 @@ func (e *Engine) Buckets(ctx context.Context, s *slo.SLO, from, to time.Time, st
 }
 
 // grouped fetches both counters with one grouped query and splits the groups in Go.
-func (e *Engine) grouped(ctx context.Context, s *slo.SLO, g promql.Grouped, b *series.Buckets, start, to time.Time) (*Fetched, error) {
+func (e *Engine) grouped(ctx context.Context, s *slo.SLO, g promql.Grouped, b *series.Buckets, start, to time.Time, scale float64) (*Fetched, error) {
 	groups, st, err := e.Source.RangeGroups(ctx, g.Query, start, to, b.Step)
 	if err != nil {
 		return nil, fmt.Errorf("SLO %s: %w", s.Name, err)
@@ -165,9 +217,10 @@ func (e *Engine) grouped(ctx context.Context, s *slo.SLO, g promql.Grouped, b *s
 			if i >= len(gr.Values) || !gr.Present[i] {
 				continue
 			}
-			b.Total[i] += gr.Values[i]
+			v := gr.Values[i] * scale
+			b.Total[i] += v
 			if sel {
-				part[i] += gr.Values[i]
+				part[i] += v
 			}
 		}
 	}

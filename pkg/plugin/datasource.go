@@ -62,6 +62,9 @@ func NewDatasource(ctx context.Context, s backend.DataSourceInstanceSettings) (i
 		})
 		if err == nil {
 			ds.engine = engine.New(src)
+			if st.RangeSemantics != "" {
+				ds.engine.Ranges = engine.RangeSemantics(st.RangeSemantics)
+			}
 		}
 	}
 	if err != nil {

@@ -80,8 +80,16 @@ func relErr(got, want float64) float64 {
 // The SLI, budget and burn-rate series agree with the generator's true counts to 1e-6
 // (relative, on the bad fraction) at every grid-aligned window end.
 func TestIntegrationFiguresMatchTruth(t *testing.T) {
+	// "leftOpen" asks Prometheus 2.x the way Nines asks Prometheus 3.x (increase over
+	// step+1ms, scaled back): on grid-aligned samples both ways must give the truth.
+	for _, mode := range []string{"auto", "leftOpen"} {
+		t.Run(mode, func(t *testing.T) { figuresMatchTruth(t, mode) })
+	}
+}
+
+func figuresMatchTruth(t *testing.T, mode string) {
 	srv := promtest.Shared(t)
-	ds := newTestDatasource(t, srv.URL, nil)
+	ds := newTestDatasource(t, srv.URL, map[string]any{"rangeSemantics": mode})
 	truth := truths(srv.History)
 	from := time.Date(2026, 2, 20, 0, 0, 0, 0, time.UTC)
 	to := time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC)
@@ -98,6 +106,9 @@ func TestIntegrationFiguresMatchTruth(t *testing.T) {
 		require.NoError(t, dr.Error, refID)
 		require.Len(t, dr.Frames, 3, refID)
 		for _, f := range dr.Frames {
+			if mode == "leftOpen" {
+				require.Contains(t, f.Meta.ExecutedQueryString, "ms])", "increase over step+1ms")
+			}
 			name := f.Fields[1].Labels["slo"]
 			w := window[name]
 			if refID == "burn" {

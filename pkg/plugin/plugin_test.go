@@ -152,6 +152,8 @@ func TestSettings(t *testing.T) {
 		{"negative timeout", `{"timeout": -1}`, "timeout must not be negative", 0, 0},
 		{"too many", `{"maxConcurrency": 1000}`, "maxConcurrency must be between", 0, 0},
 		{"bad json", `{"timeout": "x"}`, "read data source settings", 0, 0},
+		{"range semantics", `{"rangeSemantics": "leftOpen"}`, "", DefaultTimeout, DefaultMaxConcurrency},
+		{"bad range semantics", `{"rangeSemantics": "open"}`, "rangeSemantics must be auto, closed or leftOpen", 0, 0},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -23,6 +23,9 @@ type Settings struct {
 	Definitions string `json:"definitions"`
 	// CacheEntries is the size of the cache of past chunks; 0 turns it off, unset means 2000.
 	CacheEntries *int `json:"cacheEntries"`
+	// RangeSemantics is "auto" (probe the source, the default), "closed" (Prometheus 2.x,
+	// VictoriaMetrics) or "leftOpen" (Prometheus 3.x and engines built on it).
+	RangeSemantics string `json:"rangeSemantics"`
 }
 
 // Defaults for unset options.
@@ -46,6 +49,11 @@ func LoadSettings(s backend.DataSourceInstanceSettings) (Settings, error) {
 	}
 	if out.MaxConcurrency < 0 || out.MaxConcurrency > 64 {
 		return out, fmt.Errorf("settings: maxConcurrency must be between 1 and 64, got %d", out.MaxConcurrency)
+	}
+	switch out.RangeSemantics {
+	case "", "auto", "closed", "leftOpen":
+	default:
+		return out, fmt.Errorf("settings: rangeSemantics must be auto, closed or leftOpen, got %q", out.RangeSemantics)
 	}
 	if out.CacheEntries != nil && *out.CacheEntries < 0 {
 		return out, fmt.Errorf("settings: cacheEntries must not be negative, got %d", *out.CacheEntries)

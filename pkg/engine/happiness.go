@@ -164,8 +164,9 @@ func (e *Engine) Happiness(ctx context.Context, s *slo.SLO, sig slo.Signal, from
 		return nil, err
 	}
 	if sr.err != nil {
-		if errors.Is(sr.err, source.ErrManySeries) {
-			return nil, fmt.Errorf("SLO %s: happiness signal %q: %w; aggregate them in the query (e.g. sum(...)) or set combine: sum|avg|max|min on the signal", s.Name, sig.Name, sr.err)
+		if many := (*source.ManySeriesError)(nil); errors.As(sr.err, &many) {
+			return nil, fmt.Errorf("SLO %s: happiness signal %q: %s returned %d series: %w; aggregate them in the signal's query (e.g. sum(...)) or set combine: sum|avg|max|min on the signal",
+				s.Name, sig.Name, q, many.N, source.ErrManySeries)
 		}
 		return nil, fmt.Errorf("SLO %s: happiness signal %q: %w", s.Name, sig.Name, sr.err)
 	}

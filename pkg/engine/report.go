@@ -33,6 +33,10 @@ type ReportSLO struct {
 	HistoryErr error
 }
 
+// DefaultHappinessSpan is how far back the report's happiness test looks for SLOs without
+// a rolling window.
+const DefaultHappinessSpan = 28 * 24 * time.Hour
+
 // HistoryShare is the share of past periods the report's achievable objective must meet.
 const HistoryShare = 0.9
 
@@ -74,6 +78,9 @@ func (e *Engine) Report(ctx context.Context, slos []*slo.SLO, at time.Time, opts
 		span := opts.HappinessSpan
 		if span <= 0 {
 			span = s.Window.Duration
+		}
+		if span <= 0 {
+			span = DefaultHappinessSpan // calendar windows
 		}
 		for _, sig := range s.Happiness {
 			progress("happiness of " + s.Name + " against " + sig.Name)

@@ -251,17 +251,19 @@ func typeOf(v model.Value) string {
 // ErrManySeries marks a query that returned more than one series where one was expected.
 var ErrManySeries = errors.New("query returned several series")
 
-// manySeries is the error of a query that returned n > 1 series.
-type manySeries struct{ n int }
+// ManySeriesError is the error of a query that returned N > 1 series; it matches ErrManySeries.
+type ManySeriesError struct{ N int }
 
-func (e manySeries) Error() string {
-	return fmt.Sprintf("query returned %d series; aggregate them, e.g. with sum()", e.n)
+// Error asks for an aggregation.
+func (e *ManySeriesError) Error() string {
+	return fmt.Sprintf("query returned %d series; aggregate them, e.g. with sum()", e.N)
 }
 
-func (e manySeries) Is(target error) bool { return target == ErrManySeries }
+// Is makes errors.Is(err, ErrManySeries) true.
+func (e *ManySeriesError) Is(target error) bool { return target == ErrManySeries }
 
 // tooMany is the error of a query that returned n > 1 series.
-func tooMany(n int) error { return manySeries{n} }
+func tooMany(n int) error { return &ManySeriesError{N: n} }
 
 // Version returns the source's version from /api/v1/status/buildinfo, or "unknown" if the
 // engine lacks that endpoint but answers a trivial query.

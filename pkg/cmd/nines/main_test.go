@@ -123,3 +123,18 @@ func TestReportEmbeddedEqualsPrometheus(t *testing.T) {
 	a.Source, a.Version, b.Source, b.Version = "", "", "", ""
 	require.Equal(t, a, b)
 }
+
+// A calendar SLO gets its happiness test over 28 days; a signal that yields several
+// series is a problem in the report (and exit 1), while the other figures are printed.
+func TestReportSignalError(t *testing.T) {
+	if testing.Short() {
+		t.Skip("loads the demo history")
+	}
+	code, out, errs := runCLI(t, "report", "--demo", "--quiet", "--format", "markdown", "--definitions", "testdata/calendar.yaml", "--at", "2026-02-20")
+	require.Equal(t, exitFailed, code)
+	require.Contains(t, errs, "1 SLOs reported, 1 problems")
+	require.Contains(t, out, "| checkout-monthly | checkout | 99.50 % | month | 99.446 % |")
+	require.Contains(t, out, "| checkout-monthly | tickets | 672 × 1h |")
+	require.Contains(t, out, `returned 2 series`)
+	require.Contains(t, out, "set combine: sum|avg|max|min")
+}

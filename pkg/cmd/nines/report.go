@@ -138,6 +138,11 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		if s.Error != "" {
 			failed++
 		}
+		for _, h := range s.Happiness {
+			if h.Error != "" {
+				failed++
+			}
+		}
 	}
 	if failed > 0 {
 		fmt.Fprintf(stderr, "%d SLOs reported, %d problems (see above)\n", len(out.SLOs), failed)

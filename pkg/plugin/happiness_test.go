@@ -59,6 +59,8 @@ func TestHappinessMatchesTruth(t *testing.T) {
 	lag, lr, _ := budget.BestLag(x, y, 6)
 	t.Logf("truth: Pearson %.6f, Spearman %.6f, best lag %d (r %.6f), %d intervals", pr, sr, lag, lr, n)
 
+	gotP, gotS, gotL := *field(t, sum, "Pearson").At(0).(*float64), *field(t, sum, "Spearman").At(0).(*float64), *field(t, sum, "Pearson at best lag").At(0).(*float64)
+	t.Logf("plugin: Pearson %.6f, Spearman %.6f, r at best lag %.6f (differences %.1e, %.1e, %.1e)", gotP, gotS, gotL, math.Abs(gotP-pr), math.Abs(gotS-sr), math.Abs(gotL-lr))
 	require.Equal(t, len(x), aligned.Rows())
 	require.Equal(t, int64(n), field(t, sum, "Intervals used").At(0))
 	require.Equal(t, int64(noTraffic), field(t, sum, "No traffic").At(0))

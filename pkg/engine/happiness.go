@@ -90,9 +90,13 @@ func ResolveSignal(s *slo.SLO, name string) ([]slo.Signal, error) {
 	if err != nil {
 		names := make([]string, len(s.Happiness))
 		for i, sig := range s.Happiness {
-			names[i] = sig.Name
+			names[i] = fmt.Sprintf("%q", sig.Name)
 		}
-		return nil, fmt.Errorf("signal %q is neither a happiness signal of SLO %s (%s) nor valid PromQL: %w", name, s.Name, strings.Join(names, ", "), err)
+		has := "it has none"
+		if len(names) > 0 {
+			has = "it has " + strings.Join(names, ", ")
+		}
+		return nil, fmt.Errorf("SLO %s has no happiness signal %q (%s), and %q is not a PromQL expression either: %w", s.Name, name, has, name, err)
 	}
 	kind := slo.Counter
 	selectors := 0

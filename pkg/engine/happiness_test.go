@@ -35,7 +35,9 @@ func TestResolveSignal(t *testing.T) {
 		assert.Equal(t, []slo.Signal{{Name: q, Query: q, Kind: kind}}, got, q)
 	}
 	_, err = ResolveSignal(s, "sum(")
-	require.ErrorContains(t, err, `signal "sum(" is neither a happiness signal of SLO a (tickets, carts) nor valid PromQL`)
+	require.ErrorContains(t, err, `SLO a has no happiness signal "sum(" (it has "tickets", "carts"), and "sum(" is not a PromQL expression either`)
+	_, err = ResolveSignal(&slo.SLO{Name: "b"}, "support tickets")
+	require.ErrorContains(t, err, `SLO b has no happiness signal "support tickets" (it has none)`)
 	_, err = ResolveSignal(&slo.SLO{Name: "b"}, "")
 	require.ErrorContains(t, err, "SLO b has no happiness signals")
 	_, err = ResolveSignal(s, "rate(x_total[5m])")

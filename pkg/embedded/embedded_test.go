@@ -119,6 +119,12 @@ func TestSameAsPrometheus(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, a, b, lbl)
 	}
+	// The engine's probe sees Prometheus 2.x range semantics on both.
+	for name, c := range clients {
+		open, err := c.LeftOpenRanges(ctx)
+		require.NoError(t, err, name)
+		require.False(t, open, name)
+	}
 	v, err := clients["embedded"].Version(ctx)
 	require.NoError(t, err)
 	require.Contains(t, v, "embedded")

@@ -28,7 +28,7 @@ if [ -n "$unformatted" ]; then
   echo "gofmt needed on: $unformatted" >&2
   exit 1
 fi
-go vet ./...
+go vet ./pkg/...
 
 echo "== go: build the plugin binary"
 go tool mage -v build:linux
@@ -39,4 +39,4 @@ if [ -f package.json ]; then
 fi
 
 echo "== go: tests (unit, golden frames, integration against a real Prometheus, end to end over gRPC)"
-CI="${CI:-}" go test -count=1 -timeout 40m ./...
+CI="${CI:-}" go test -count=1 -timeout 40m ./pkg/...

@@ -143,7 +143,11 @@ func (e *Engine) Happiness(ctx context.Context, s *slo.SLO, sig slo.Signal, from
 	if maxLag < 0 || maxLag > MaxHappinessLag {
 		return nil, fmt.Errorf("SLO %s: maxLag %d must be between 0 and %d intervals", s.Name, maxLag, MaxHappinessLag)
 	}
-	q, err := promql.Signal(sig, interval)
+	qr, scale := interval, 1.0
+	if sig.Kind == slo.Counter {
+		qr, scale = e.IncreaseRange(ctx, interval) // as for the SLO's own counters
+	}
+	q, err := promql.Signal(sig, qr)
 	if err != nil {
 		return nil, fmt.Errorf("SLO %s: happiness signal %q: %w", s.Name, sig.Name, err)
 	}
@@ -190,7 +194,7 @@ func (e *Engine) Happiness(ctx context.Context, s *slo.SLO, sig slo.Signal, from
 			h.SLI[i] = sli
 		}
 		if i < len(sr.ser.Present) && sr.ser.Present[i] && !math.IsNaN(sr.ser.Values[i]) {
-			h.Value[i] = sr.ser.Values[i]
+			h.Value[i] = sr.ser.Values[i] * scale
 		} else {
 			h.Value[i] = math.NaN()
 			if ok {

@@ -59,6 +59,7 @@ func NewDatasource(ctx context.Context, s backend.DataSourceInstanceSettings) (i
 			Timeout:        st.TimeoutDuration(),
 			MaxConcurrency: st.Concurrency(),
 			CacheEntries:   st.Cache(),
+			SplitPoints:    source.SplitForParallel,
 		})
 		if err == nil {
 			ds.engine = engine.New(src)

@@ -112,6 +112,21 @@ func chunks(start, end, step int64, maxPoints int) []chunk {
 	return out
 }
 
+// chunkPoints returns the points per chunk for a range of total points: MaxPoints, or
+// with SplitPoints set, about total/MaxConcurrency rounded up to a power of two, at least
+// SplitPoints and at most MaxPoints.
+func (c *Client) chunkPoints(total int64) int {
+	if c.split <= 0 {
+		return c.maxPoints
+	}
+	want := (total + int64(cap(c.sem)) - 1) / int64(cap(c.sem))
+	p := 1
+	for int64(p) < want || p < c.split {
+		p *= 2
+	}
+	return min(p, c.maxPoints)
+}
+
 // Range runs a range query from start to end (inclusive, on the step grid) that yields at
 // most one series. Long spans are split into epoch-aligned chunks of at most MaxPoints
 // points, run concurrently under the client's bound; chunks ending before Now()-step are cached.
@@ -156,7 +171,7 @@ func (c *Client) RangeGroups(ctx context.Context, query string, start, end time.
 	}
 	stats.Queries = []string{query}
 
-	cs := chunks(s, e, st, c.maxPoints)
+	cs := chunks(s, e, st, c.chunkPoints(total))
 	results := make([]chunkResult, len(cs))
 	warnings := make([][]string, len(cs))
 	infos := make([][]string, len(cs))

@@ -23,6 +23,9 @@ const (
 	DefaultTimeout        = 30 * time.Second
 	DefaultMaxConcurrency = 4
 	DefaultMaxPoints      = 10000
+	// SplitForParallel is the SplitPoints the plugin and the command line use: ranges of
+	// more than about 512 points per request in flight are split to run concurrently.
+	SplitForParallel = 512
 	// PrometheusMaxPoints is the most points per series Prometheus returns for one range query.
 	PrometheusMaxPoints = 11000
 	// MaxRangePoints bounds the points one Range call may ask for, to keep bad input from exhausting memory.
@@ -44,6 +47,10 @@ type Config struct {
 	MaxConcurrency int
 	// MaxPoints is the number of points per series per request; default 10000, at most 11000.
 	MaxPoints int
+	// SplitPoints, when above zero, splits a range into chunks of at least this many points
+	// (rounded up to a power of two, so boundaries stay put across refreshes) so that up to
+	// MaxConcurrency of them run at once; 0 splits only at MaxPoints.
+	SplitPoints int
 	// CacheEntries is the size of the LRU cache of past chunks; 0 disables the cache.
 	CacheEntries int
 	// Now is the clock, for tests; default time.Now.
@@ -56,6 +63,7 @@ type Client struct {
 	url       string // redacted, for messages
 	timeout   time.Duration
 	maxPoints int
+	split     int
 	sem       chan struct{}
 	cache     *lru
 	now       func() time.Time
@@ -77,7 +85,7 @@ func New(cfg Config) (*Client, error) {
 	if u.Host == "" {
 		return nil, errors.New("metrics source URL has no host")
 	}
-	if cfg.Timeout < 0 || cfg.MaxConcurrency < 0 || cfg.MaxPoints < 0 || cfg.CacheEntries < 0 {
+	if cfg.Timeout < 0 || cfg.MaxConcurrency < 0 || cfg.MaxPoints < 0 || cfg.CacheEntries < 0 || cfg.SplitPoints < 0 {
 		return nil, errors.New("metrics source: timeout, concurrency, points and cache size must not be negative")
 	}
 	if cfg.Timeout == 0 {
@@ -110,6 +118,7 @@ func New(cfg Config) (*Client, error) {
 		url:       shown.Redacted(),
 		timeout:   cfg.Timeout,
 		maxPoints: cfg.MaxPoints,
+		split:     cfg.SplitPoints,
 		sem:       make(chan struct{}, cfg.MaxConcurrency),
 		now:       cfg.Now,
 	}

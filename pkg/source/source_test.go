@@ -285,6 +285,36 @@ func TestRangeGroups(t *testing.T) {
 	}
 }
 
+func TestRangeSplitForConcurrency(t *testing.T) {
+	cases := []struct {
+		name            string
+		split, conc     int
+		points          int64
+		wantChunkPoints int
+	}{
+		{"off", 0, 4, 1441, 10000},
+		{"1441 points over 4", 256, 4, 1441, 512},
+		{"at least SplitPoints", 512, 4, 1441, 512},
+		{"never above MaxPoints", 256, 2, 40000, 10000},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFake(t)
+			cl := setup(t, f, Config{SplitPoints: c.split, MaxConcurrency: c.conc})
+			require.Equal(t, c.wantChunkPoints, cl.chunkPoints(c.points))
+		})
+	}
+	f := newFake(t)
+	cl := setup(t, f, Config{SplitPoints: 256, MaxConcurrency: 4})
+	end := epoch.Add(1440 * time.Minute)
+	s, stats, err := cl.Range(context.Background(), "x", epoch, end, time.Minute)
+	require.NoError(t, err)
+	assert.Equal(t, 3, stats.Requests, "1441 points in epoch-aligned chunks of 512")
+	for i := range s.Values {
+		require.Equal(t, float64(s.At(i).Unix()), s.Values[i])
+	}
+}
+
 func TestRangeConcurrencyBound(t *testing.T) {
 	tests := []struct {
 		name  string

@@ -119,7 +119,7 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if at.IsZero() {
 		at = time.Now()
 	}
-	src, err := source.New(source.Config{URL: *promURL, Timeout: *timeout, CacheEntries: 256})
+	src, err := source.New(source.Config{URL: *promURL, Timeout: *timeout, CacheEntries: 256, SplitPoints: source.SplitForParallel})
 	if err != nil {
 		return fail("%v", err)
 	}

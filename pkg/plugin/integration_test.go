@@ -228,3 +228,30 @@ slos:
 	require.Contains(t, res.Message, "latency threshold 0.3s is not a bucket bound")
 	require.Contains(t, res.Message, "inline:")
 }
+
+// At an instant off the minute grid the status figures of windows of 7 days or more stay
+// within 2e-4 (relative, on the bad fraction) of the truth at that instant.
+func TestIntegrationStatusOffGrid(t *testing.T) {
+	srv := promtest.Shared(t)
+	ds := newTestDatasource(t, srv.URL, nil)
+	truth := truths(srv.History)
+	window := map[string]time.Duration{"checkout-availability": 28 * 24 * time.Hour, "checkout-latency": 7 * 24 * time.Hour, "search-availability": 7 * 24 * time.Hour}
+	for _, at := range []time.Time{
+		time.Date(2026, 2, 14, 9, 17, 37, 0, time.UTC),
+		time.Date(2026, 3, 3, 9, 0, 59, 999e6, time.UTC), // inside the span without samples
+	} {
+		resp := run(t, ds, query("A", QueryStatus, at.Add(-time.Hour), at, time.Minute, `{}`))
+		dr := resp.Responses["A"]
+		require.NoError(t, dr.Error)
+		f := dr.Frames[0]
+		names, _ := f.FieldByName("SLO")
+		slis, _ := f.FieldByName("SLI")
+		for i := 0; i < f.Rows(); i++ {
+			name := names.At(i).(string)
+			bad, total := truth[name](at.Add(-window[name]), at)
+			sli := slis.At(i).(*float64)
+			require.NotNil(t, sli, name)
+			require.LessOrEqual(t, relErr(1-*sli, bad/total), 2e-4, "%s at %s", name, at)
+		}
+	}
+}

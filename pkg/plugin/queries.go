@@ -210,15 +210,10 @@ func (d *Datasource) queryBudget(ctx context.Context, r *request) backend.DataRe
 
 // queryBurnRate answers "burnRate": burn rates over the alerting windows (or the query's window).
 func (d *Datasource) queryBurnRate(ctx context.Context, r *request) backend.DataResponse {
-	factors := map[*slo.SLO]map[time.Duration]float64{}
 	windows := func(s *slo.SLO) ([]time.Duration, error) {
 		w, err := r.m.WindowDuration()
 		if err != nil {
 			return nil, userErr(err)
-		}
-		fs := map[time.Duration]float64{}
-		for _, bw := range s.Alerting() {
-			fs[bw.Long] = bw.Factor
 		}
 		if w > 0 {
 			return []time.Duration{w}, nil
@@ -227,7 +222,6 @@ func (d *Datasource) queryBurnRate(ctx context.Context, r *request) backend.Data
 		for _, bw := range s.Alerting() {
 			ws = append(ws, bw.Long)
 		}
-		_ = factors
 		return ws, nil
 	}
 	return d.rolling(ctx, r, windows, func(s *slo.SLO, roll *engine.Rolling) data.Frames {

@@ -224,9 +224,11 @@ func (s *Server) prepare(ctx context.Context, qs string, mk func(context.Context
 	if strings.TrimSpace(qs) == "" {
 		return nil, badData("invalid parameter \"query\": empty query")
 	}
-	closed, err := Closed(qs)
-	if err != nil {
-		return nil, badData("invalid parameter \"query\": %v", err)
+	closed, err := qs, error(nil)
+	if !s.raw {
+		if closed, err = Closed(qs); err != nil {
+			return nil, badData("invalid parameter \"query\": %v", err)
+		}
 	}
 	q, err := mk(ctx, closed)
 	if err != nil {

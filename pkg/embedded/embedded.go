@@ -42,6 +42,7 @@ type Server struct {
 	URL string
 
 	dir    string
+	raw    bool // no rewrite: Prometheus 3's own left-open ranges
 	db     *tsdb.DB
 	engine *promql.Engine
 	http   *http.Server
@@ -52,11 +53,21 @@ type Server struct {
 // Start loads h into a fresh TSDB in a temporary directory and serves the HTTP API on
 // 127.0.0.1 at a free port. Close stops it and removes the directory.
 func Start(ctx context.Context, h *demo.History) (*Server, error) {
+	return start(ctx, h, false)
+}
+
+// StartPrometheus3 is Start without the query rewrite: ranges are left-open, as in
+// Prometheus 3, so that Nines' handling of such sources can be tested in-process.
+func StartPrometheus3(ctx context.Context, h *demo.History) (*Server, error) {
+	return start(ctx, h, true)
+}
+
+func start(ctx context.Context, h *demo.History, raw bool) (*Server, error) {
 	dir, err := os.MkdirTemp("", "nines-embedded-")
 	if err != nil {
 		return nil, fmt.Errorf("embedded source: temporary directory: %w", err)
 	}
-	s := &Server{dir: dir, done: make(chan struct{})}
+	s := &Server{dir: dir, raw: raw, done: make(chan struct{})}
 	if err := s.open(ctx, h); err != nil {
 		s.cleanup()
 		return nil, err

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/nines-slo/nines/pkg/demo"
+	"github.com/nines-slo/nines/pkg/embedded"
 	"github.com/nines-slo/nines/pkg/internal/promtest"
 )
 
@@ -82,15 +83,26 @@ func relErr(got, want float64) float64 {
 func TestIntegrationFiguresMatchTruth(t *testing.T) {
 	// "leftOpen" asks Prometheus 2.x the way Nines asks Prometheus 3.x (increase over
 	// step+1ms, scaled back): on grid-aligned samples both ways must give the truth.
+	srv := promtest.Shared(t)
 	for _, mode := range []string{"auto", "leftOpen"} {
-		t.Run(mode, func(t *testing.T) { figuresMatchTruth(t, mode) })
+		t.Run(mode, func(t *testing.T) { figuresMatchTruth(t, srv.URL, srv.History, mode, mode == "leftOpen") })
 	}
 }
 
-func figuresMatchTruth(t *testing.T, mode string) {
-	srv := promtest.Shared(t)
-	ds := newTestDatasource(t, srv.URL, map[string]any{"rangeSemantics": mode})
-	truth := truths(srv.History)
+// On Prometheus 3's engine (left-open ranges; the Prometheus module's own TSDB and
+// engine, in-process, without the embedded source's 2.x rewrite) the probe finds the
+// left-open ranges and the figures still equal the truth.
+func TestPrometheus3FiguresMatchTruth(t *testing.T) {
+	h := demo.Generate(demo.Default())
+	srv, err := embedded.StartPrometheus3(context.Background(), h)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = srv.Close() })
+	figuresMatchTruth(t, srv.URL, h, "auto", true)
+}
+
+func figuresMatchTruth(t *testing.T, url string, h *demo.History, mode string, leftOpen bool) {
+	ds := newTestDatasource(t, url, map[string]any{"rangeSemantics": mode})
+	truth := truths(h)
 	from := time.Date(2026, 2, 20, 0, 0, 0, 0, time.UTC)
 	to := time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC)
 	objective := map[string]float64{"checkout-availability": 0.999, "checkout-latency": 0.95, "search-availability": 0.995}
@@ -106,8 +118,10 @@ func figuresMatchTruth(t *testing.T, mode string) {
 		require.NoError(t, dr.Error, refID)
 		require.Len(t, dr.Frames, 3, refID)
 		for _, f := range dr.Frames {
-			if mode == "leftOpen" {
+			if leftOpen {
 				require.Contains(t, f.Meta.ExecutedQueryString, "ms])", "increase over step+1ms")
+			} else {
+				require.NotContains(t, f.Meta.ExecutedQueryString, "ms])")
 			}
 			name := f.Fields[1].Labels["slo"]
 			w := window[name]

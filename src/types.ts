@@ -78,6 +78,10 @@ export interface NinesQuery extends DataQuery {
   share?: number;
   /** Comma-separated percents, e.g. "99, 99.5, 99.9". */
   objectives?: string;
+  /** IANA time zone of calendar history periods; empty means the SLO's zone. */
+  timeZone?: string;
+  /** Leave partial periods (data starts mid-period, or still running) out of the summary. */
+  completeOnly?: boolean;
   signal?: string;
   interval?: string;
   maxLag?: number;
@@ -103,7 +107,18 @@ export interface NinesOptions extends DataSourceJsonData {
   definitions?: string;
   /** Entries of the cache of past chunks; 0 turns it off. */
   cacheEntries?: number;
+  /** How the source's range selectors treat their left end; unset means "auto" (probe). */
+  rangeSemantics?: RangeSemantics;
 }
+
+/** Range selector semantics of the metrics source. */
+export type RangeSemantics = 'auto' | 'closed' | 'leftOpen';
+
+export const RANGE_SEMANTICS: Array<{ value: RangeSemantics; label: string; description: string }> = [
+  { value: 'auto', label: 'Detect', description: 'Ask the source once (default)' },
+  { value: 'closed', label: 'Closed (Prometheus 2.x, VictoriaMetrics)', description: 'Ranges include their start' },
+  { value: 'leftOpen', label: 'Left-open (Prometheus 3.x)', description: 'Ranges exclude their start' },
+];
 
 /** Secrets, sent to the backend only and shown as "configured" afterwards. */
 export interface NinesSecureJsonData {

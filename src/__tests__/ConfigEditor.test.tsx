@@ -153,6 +153,12 @@ describe('ConfigEditor', () => {
     expect(onOptionsChange).toHaveBeenLastCalledWith(
       expect.objectContaining({ jsonData: expect.objectContaining({ cacheEntries: 0 }) })
     );
+
+    await userEvent.click(document.getElementById('nines-range-semantics')!);
+    await userEvent.click(await screen.findByRole('option', { name: /Closed \(Prometheus 2.x, VictoriaMetrics\)/ }));
+    expect(onOptionsChange).toHaveBeenLastCalledWith(
+      expect.objectContaining({ jsonData: expect.objectContaining({ rangeSemantics: 'closed' }) })
+    );
   });
 
   it('formats errors with file and line', () => {

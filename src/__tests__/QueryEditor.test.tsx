@@ -87,8 +87,11 @@ describe('QueryEditor', () => {
     expect(screen.getByLabelText('Periods')).toBeInTheDocument();
     expect(screen.getByLabelText('Share')).toHaveAttribute('placeholder', '0.9');
     expect(screen.getByLabelText('Objectives')).toBeInTheDocument();
+    expect(screen.getByLabelText('Time zone')).toBeInTheDocument();
     expect(screen.queryByLabelText('Window')).not.toBeInTheDocument();
     expect(screen.queryByLabelText('Signal')).not.toBeInTheDocument();
+    await userEvent.click(screen.getByLabelText('Complete periods only'));
+    expect(onChange).toHaveBeenLastCalledWith(expect.objectContaining({ queryType: 'history', completeOnly: true }));
 
     view.rerender(<QueryEditor {...props} query={{ refId: 'A', queryType: 'happiness' }} />);
     expect(screen.getByLabelText('Signal')).toBeInTheDocument();

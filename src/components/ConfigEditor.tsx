@@ -19,13 +19,21 @@ import {
   Divider,
   Field,
   InlineField,
+  Combobox,
   Input,
   Stack,
   TagsInput,
   useStyles2,
 } from '@grafana/ui';
 
-import { DefinitionError, NinesOptions, NinesSecureJsonData, ValidateResponse } from '../types';
+import {
+  DefinitionError,
+  NinesOptions,
+  NinesSecureJsonData,
+  RANGE_SEMANTICS,
+  RangeSemantics,
+  ValidateResponse,
+} from '../types';
 
 export type Props = DataSourcePluginOptionsEditorProps<NinesOptions, NinesSecureJsonData>;
 
@@ -216,6 +224,20 @@ export function ConfigEditor(props: Props) {
               placeholder="2000"
               value={jsonData.cacheEntries ?? ''}
               onChange={(e) => setJsonData({ cacheEntries: parseOptionalNumber(e.currentTarget.value) })}
+            />
+          </InlineField>
+          <InlineField
+            label="Range semantics"
+            labelWidth={24}
+            tooltip="Whether the source's range selectors include their start. Detect asks the source once; choose Closed for VictoriaMetrics."
+            htmlFor="nines-range-semantics"
+          >
+            <Combobox<RangeSemantics>
+              id="nines-range-semantics"
+              width={40}
+              options={RANGE_SEMANTICS}
+              value={jsonData.rangeSemantics ?? 'auto'}
+              onChange={(v) => setJsonData({ rangeSemantics: v.value })}
             />
           </InlineField>
         </ConfigSubSection>

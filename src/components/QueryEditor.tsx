@@ -9,6 +9,7 @@ import {
   ComboboxOption,
   InlineField,
   InlineFieldRow,
+  InlineSwitch,
   Input,
   Stack,
   Text,
@@ -44,7 +45,7 @@ export const OPTIONS_BY_TYPE: Record<QueryType, Array<keyof NinesQuery>> = {
   sli: ['window'],
   budget: [],
   burnRate: ['window'],
-  history: ['period', 'periods', 'share', 'objectives'],
+  history: ['period', 'periods', 'share', 'objectives', 'timeZone', 'completeOnly'],
   happiness: ['signal', 'interval', 'maxLag'],
   catalog: [],
 };
@@ -340,6 +341,35 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
                 value={query.objectives ?? ''}
                 onChange={(e) => change({ objectives: e.currentTarget.value })}
                 onBlur={onRunQuery}
+              />
+            </InlineField>
+          )}
+          {uses.includes('timeZone') && (
+            <InlineField
+              label="Time zone"
+              labelWidth={10}
+              tooltip="IANA time zone of calendar periods, e.g. Europe/Berlin. Empty: the SLO's own zone."
+            >
+              <Input
+                aria-label="Time zone"
+                width={20}
+                placeholder="SLO's zone"
+                value={query.timeZone ?? ''}
+                onChange={(e) => change({ timeZone: e.currentTarget.value || undefined })}
+                onBlur={onRunQuery}
+              />
+            </InlineField>
+          )}
+          {uses.includes('completeOnly') && (
+            <InlineField
+              label="Complete only"
+              labelWidth={14}
+              tooltip="Leave partial periods (data starts mid-period, or the period is still running) out of the summary."
+            >
+              <InlineSwitch
+                aria-label="Complete periods only"
+                value={query.completeOnly ?? false}
+                onChange={(e) => change({ completeOnly: e.currentTarget.checked || undefined }, true)}
               />
             </InlineField>
           )}

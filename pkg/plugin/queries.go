@@ -342,6 +342,16 @@ type GeneratedPromQL struct {
 // Generated returns the PromQL of an SLO; latency thresholds are shown as written.
 func Generated(s *slo.SLO) GeneratedPromQL {
 	var g GeneratedPromQL
+	if s.Indicator.Kind == slo.Threshold {
+		// Judged once a minute; per-bucket counts of good and present minutes (5m buckets shown).
+		t, err := promql.ForThreshold(s, 5*time.Minute, time.Minute)
+		if err != nil {
+			g.Error = err.Error()
+			return g
+		}
+		g.Good, g.Total, g.GoodOrBad = t.Good, t.Total, t.Good
+		return g
+	}
 	le := fmt.Sprintf("%g", s.Indicator.Le)
 	w := s.Window.Duration
 	if w == 0 {

@@ -116,3 +116,20 @@ func TestResourceUnknownPath(t *testing.T) {
 	require.Equal(t, http.StatusNotFound, status)
 	require.Contains(t, out["error"], "GET /slos")
 }
+
+func TestResourceGetThresholdPromQL(t *testing.T) {
+	ds := newTestDatasource(t, "", map[string]any{"definitionPaths": []string{}, "definitions": `service: web
+slos:
+  - name: probe-up
+    objective: 99
+    window: 7d
+    indicator:
+      threshold: {gauge: 'probe_success{job="blackbox"}', op: ">=", value: 1}
+`})
+	status, out := callResource(t, ds, http.MethodGet, "slos/probe-up", nil)
+	require.Equal(t, http.StatusOK, status)
+	pq := out["promql"].(map[string]any)
+	require.Empty(t, pq["error"])
+	require.Contains(t, pq["good"], "probe_success")
+	require.Contains(t, pq["total"], "count_over_time")
+}

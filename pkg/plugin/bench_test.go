@@ -6,8 +6,11 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
 
 	"github.com/nines-slo/nines/pkg/internal/promtest"
 	"github.com/nines-slo/nines/pkg/promql"
@@ -74,3 +77,47 @@ slos:
         good: http_requests_total{job="checkout",code!~"5.."}
         total: http_requests_total{job="checkout"}
 `
+
+// BenchmarkOverviewDashboard loads the provisioned "SLO overview" dashboard (status,
+// budget, 1h burn rate and monthly history of the example SLOs over its 60-day range,
+// 30-minute steps as on a full-width panel) the way Grafana does: one QueryData per
+// panel, all panels at once. "cold" has the cache off; "refresh" is a dashboard refresh
+// with the cache on, where every chunk already lies in the past.
+func BenchmarkOverviewDashboard(b *testing.B) {
+	srv := promtest.Shared(b)
+	from := time.Date(2026, 1, 15, 0, 0, 0, 0, time.UTC)
+	to := time.Date(2026, 3, 16, 0, 0, 0, 0, time.UTC)
+	panels := []backend.DataQuery{
+		query("status", QueryStatus, from, to, 30*time.Minute, `{}`),
+		query("budget", QueryBudget, from, to, 30*time.Minute, `{}`),
+		query("burn", QueryBurnRate, from, to, 30*time.Minute, `{"window":"1h"}`),
+		query("history", QueryHistory, from, to, 30*time.Minute, `{"period":"month","periods":3,"share":0.9,"objectives":"99, 99.5, 99.9"}`),
+	}
+	for _, c := range []struct {
+		name  string
+		cache int
+	}{{"cold", 0}, {"refresh", DefaultCacheEntries}} {
+		b.Run(c.name, func(b *testing.B) {
+			ds := newTestDatasource(b, srv.URL, map[string]any{"cacheEntries": c.cache, "definitionPaths": []string{"../../provisioning/slos"}})
+			load := func() {
+				var wg sync.WaitGroup
+				for _, p := range panels {
+					wg.Add(1)
+					go func(p backend.DataQuery) {
+						defer wg.Done()
+						resp, err := ds.QueryData(context.Background(), reqOf(p))
+						if err != nil || resp.Responses[p.RefID].Error != nil {
+							b.Error(p.RefID, err, resp.Responses[p.RefID].Error)
+						}
+					}(p)
+				}
+				wg.Wait()
+			}
+			load() // warm the cache (and the data source) before timing
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				load()
+			}
+		})
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"math"
+	"strconv"
 	"testing"
 	"time"
 
@@ -267,5 +268,39 @@ func TestIntegrationStatusOffGrid(t *testing.T) {
 			require.NotNil(t, sli, name)
 			require.LessOrEqual(t, relErr(1-*sli, bad/total), 2e-4, "%s at %s", name, at)
 		}
+	}
+}
+
+// Template-variable values select SLOs by name and never reach PromQL: a value that
+// tries to inject PromQL matches no SLO, and the queries that run are the definitions' own.
+func TestIntegrationVariableValuesNeverReachPromQL(t *testing.T) {
+	srv := promtest.Shared(t)
+	ds := newTestDatasource(t, srv.URL, nil)
+	at := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	inject := `checkout-availability"} or vector(1) or up{x="`
+	escaped := `(checkout\-availability|search\-availability)` // a multi-value variable, regex-escaped by the front end
+	resp := run(t, ds,
+		query("inject", QuerySLI, at.Add(-time.Hour), at, time.Minute, `{"slo":`+strconv.Quote(inject)+`}`),
+		query("multi", QuerySLI, at.Add(-time.Hour), at, time.Minute, `{"slo":`+strconv.Quote(escaped)+`}`),
+		query("service", QueryStatus, at.Add(-time.Hour), at, time.Minute, `{"service":"checkout\") or vector(1"}`),
+	)
+	for _, ref := range []string{"inject", "service"} {
+		dr := resp.Responses[ref]
+		require.NoError(t, dr.Error, ref)
+		require.Len(t, dr.Frames, 1, ref)
+		if ref == "inject" {
+			require.Equal(t, "empty", dr.Frames[0].Name, "no SLO matches")
+			require.Equal(t, "no SLO matches this query", dr.Frames[0].Meta.Notices[0].Text)
+		} else {
+			require.Equal(t, 0, dr.Frames[0].Rows(), "no SLO matches")
+			require.Equal(t, "no SLO matches this query", dr.Frames[0].Meta.Notices[0].Text)
+		}
+	}
+	multi := resp.Responses["multi"]
+	require.NoError(t, multi.Error)
+	require.Len(t, multi.Frames, 2)
+	for _, f := range multi.Frames {
+		require.NotContains(t, f.Meta.ExecutedQueryString, "vector(1)")
+		require.NotContains(t, f.Meta.ExecutedQueryString, `\-`)
 	}
 }

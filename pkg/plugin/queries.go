@@ -116,6 +116,9 @@ func (d *Datasource) queryStatus(ctx context.Context, r *request) backend.DataRe
 		data.NewField("User story", nil, stories),
 		data.NewField("Message", nil, messages),
 	)
+	if n == 0 {
+		notices = append(notices, data.Notice{Severity: data.NoticeSeverityInfo, Text: "no SLO matches this query"})
+	}
 	f.Meta = &data.FrameMeta{
 		Type:                   data.FrameTypeTable,
 		PreferredVisualization: data.VisTypeTable,

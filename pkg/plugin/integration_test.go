@@ -244,8 +244,10 @@ slos:
 	require.Contains(t, res.Message, "inline:")
 }
 
-// At an instant off the minute grid the status figures of windows of 7 days or more stay
-// within 2e-4 (relative, on the bad fraction) of the truth at that instant.
+// At an instant off the minute grid the status figures of windows of 7 days or more must
+// stay within 2e-4 (relative, on the bad fraction) of the truth at that instant (DESIGN);
+// with samples on the minute grid Nines is exact there too, so the test asks for 1e-6.
+// The windows are read in hourly buckets with minute edges, so this also checks the edges.
 func TestIntegrationStatusOffGrid(t *testing.T) {
 	srv := promtest.Shared(t)
 	ds := newTestDatasource(t, srv.URL, nil)
@@ -266,7 +268,7 @@ func TestIntegrationStatusOffGrid(t *testing.T) {
 			bad, total := truth[name](at.Add(-window[name]), at)
 			sli := slis.At(i).(*float64)
 			require.NotNil(t, sli, name)
-			require.LessOrEqual(t, relErr(1-*sli, bad/total), 2e-4, "%s at %s", name, at)
+			require.LessOrEqual(t, relErr(1-*sli, bad/total), 1e-6, "%s at %s", name, at)
 		}
 	}
 }

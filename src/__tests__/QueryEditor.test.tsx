@@ -100,7 +100,10 @@ describe('QueryEditor', () => {
     expect(screen.queryByLabelText('Periods')).not.toBeInTheDocument();
 
     view.rerender(<QueryEditor {...props} query={{ refId: 'A', queryType: 'sli' }} />);
-    expect(screen.getByLabelText('Window')).toBeInTheDocument();
+    expect(screen.getByLabelText('Window')).toHaveAttribute('placeholder', 'SLO window');
+
+    view.rerender(<QueryEditor {...props} query={{ refId: 'A', queryType: 'budget' }} />);
+    expect(screen.getByLabelText('Window')).toHaveAttribute('placeholder', 'SLO window');
     expect(screen.queryByLabelText('Signal')).not.toBeInTheDocument();
   });
 

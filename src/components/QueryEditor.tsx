@@ -43,7 +43,7 @@ const LABEL_WIDTH = 14;
 export const OPTIONS_BY_TYPE: Record<QueryType, Array<keyof NinesQuery>> = {
   status: [],
   sli: ['window'],
-  budget: [],
+  budget: ['window'],
   burnRate: ['window'],
   history: ['period', 'periods', 'share', 'objectives', 'timeZone', 'completeOnly'],
   happiness: ['signal', 'interval', 'maxLag'],
@@ -252,15 +252,15 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
               label="Window"
               labelWidth={LABEL_WIDTH}
               tooltip={
-                queryType === 'sli'
-                  ? 'Compute the SLI over this window instead of the SLO window, e.g. 1h, 7d.'
-                  : 'Show only the burn rate over this window, e.g. 1h. Empty: all alerting windows.'
+                queryType === 'burnRate'
+                  ? 'Show only the burn rate over this window, e.g. 1h. Empty: all alerting windows.'
+                  : `Compute the ${queryType === 'sli' ? 'SLI' : 'budget'} over this rolling window instead of the SLO window, e.g. 7d.`
               }
             >
               <Input
                 aria-label="Window"
                 width={16}
-                placeholder={queryType === 'sli' ? 'SLO window' : 'all windows'}
+                placeholder={queryType === 'burnRate' ? 'all windows' : 'SLO window'}
                 value={query.window ?? ''}
                 onChange={(e) => change({ window: e.currentTarget.value })}
                 onBlur={onRunQuery}

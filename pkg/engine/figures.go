@@ -76,8 +76,13 @@ func (e *Engine) Status(ctx context.Context, s *slo.SLO, at time.Time) (*Status,
 			return nil, fmt.Errorf("SLO %s: period start %s is not on the %s slice grid", s.Name, ps.Format(time.RFC3339), step)
 		}
 	}
+	// The window (from, end]: its body is read in hourly buckets when it is long enough.
+	from := end.Add(-w)
+	if loc != nil {
+		from = st.PeriodStart
+	}
 	occurrences := s.Budgeting.Method == "" || s.Budgeting.Method == slo.Occurrences
-	coarse := occurrences && loc == nil && step == MinStep && w%StatusCoarseStep == 0 && w > longest+StatusCoarseStep
+	coarse := occurrences && step == MinStep && end.Sub(from) > longest+2*StatusCoarseStep
 	if coarse {
 		span = longest // the fine buckets serve the burn windows; the window is read coarsely
 	}
@@ -89,7 +94,7 @@ func (e *Engine) Status(ctx context.Context, s *slo.SLO, at time.Time) (*Status,
 	st.Fetched = f
 	var c series.Counts
 	if coarse {
-		c, err = e.coarseWindow(ctx, s, b, end, w, st)
+		c, err = e.coarseWindow(ctx, s, b, from, end, st)
 	} else if loc != nil {
 		c, err = b.Between(st.PeriodStart, end)
 		if f.Empty != nil && err == nil {
@@ -141,33 +146,40 @@ func (e *Engine) Status(ctx context.Context, s *slo.SLO, at time.Time) (*Status,
 // StatusCoarseStep is the bucket size status reads the body of a long rolling window with.
 const StatusCoarseStep = time.Hour
 
-// coarseWindow sums the window (end-w, end] from hourly buckets for its body and minute
-// buckets for its two partial hours: (end-w, A-w+1h] and (A, end], A being end rounded
-// down to the hour. fine holds the minute buckets of the last hours up to end. The
-// queries it runs are added to st.Fetched. This reads a 28-day window in 672 + 60 points
-// instead of 40,320.
-func (e *Engine) coarseWindow(ctx context.Context, s *slo.SLO, fine *series.Buckets, end time.Time, w time.Duration, st *Status) (series.Counts, error) {
+// coarseWindow sums the window (from, end] from hourly buckets for its body and minute
+// buckets for its partial hours: (from, H] when from is not on the hour (H being the next
+// hour) and (A, end], A being end rounded down to the hour. fine holds the minute buckets
+// of the last hours up to end. The queries it runs are added to st.Fetched. A 28-day
+// window costs 672 + 60 points this way instead of 40,320.
+func (e *Engine) coarseWindow(ctx context.Context, s *slo.SLO, fine *series.Buckets, from, end time.Time, st *Status) (series.Counts, error) {
 	a := series.Align(end, StatusCoarseStep)
-	head := a.Add(-w) // the first coarse bucket (head, head+1h] is read by the minute
+	head := series.Align(from, StatusCoarseStep)
+	var first series.Counts
+	fetched := []*Fetched{}
+	if head.Before(from) {
+		// from is inside the hour (head, head+1h]: read that hour by the minute.
+		edge, err := e.Counts(ctx, s, head, head.Add(StatusCoarseStep), MinStep)
+		if err != nil {
+			return series.Counts{}, err
+		}
+		fetched = append(fetched, edge)
+		head = head.Add(StatusCoarseStep)
+		if first, err = edge.Buckets.Between(from, head); err != nil {
+			return series.Counts{}, fmt.Errorf("SLO %s: %w", s.Name, err)
+		}
+	}
 	body, err := e.Counts(ctx, s, head, a, StatusCoarseStep)
 	if err != nil {
 		return series.Counts{}, err
 	}
-	edge, err := e.Counts(ctx, s, head, head.Add(StatusCoarseStep), MinStep)
-	if err != nil {
-		return series.Counts{}, err
-	}
-	for _, g := range []*Fetched{body, edge} {
+	fetched = append(fetched, body)
+	for _, g := range fetched {
 		st.Fetched.Queries = appendNew(st.Fetched.Queries, g.Queries...)
 		st.Fetched.Warnings = appendNew(st.Fetched.Warnings, g.Warnings...)
 		st.Fetched.Requests += g.Requests
 		st.Fetched.Hits += g.Hits
 	}
-	mid, err := body.Buckets.Between(head.Add(StatusCoarseStep), a)
-	if err != nil {
-		return series.Counts{}, fmt.Errorf("SLO %s: %w", s.Name, err)
-	}
-	first, err := edge.Buckets.Between(end.Add(-w), head.Add(StatusCoarseStep))
+	mid, err := body.Buckets.Between(head, a)
 	if err != nil {
 		return series.Counts{}, fmt.Errorf("SLO %s: %w", s.Name, err)
 	}

@@ -122,15 +122,8 @@ func (e *Engine) CalendarCounts(ctx context.Context, s *slo.SLO, from, to time.T
 	if err != nil {
 		return nil, err
 	}
-	outStep := ((interval + step - 1) / step) * step
-	end := series.Align(to, step)
-	first := series.Align(from, outStep)
-	if first.Before(from) {
-		first = first.Add(outStep)
-	}
-	if first.After(end) {
-		first = end
-	}
+	times := outputTimes(from, to, interval, step)
+	first, end := times[0], times[len(times)-1]
 	start, err := series.PeriodStart(first, string(unit), loc)
 	if err != nil {
 		return nil, err
@@ -142,13 +135,6 @@ func (e *Engine) CalendarCounts(ctx context.Context, s *slo.SLO, from, to time.T
 	f, err := e.Counts(ctx, s, fetchFrom, end, step)
 	if err != nil {
 		return nil, err
-	}
-	var times []time.Time
-	for t := first; !t.After(end); t = t.Add(outStep) {
-		times = append(times, t)
-	}
-	if len(times) == 0 || times[len(times)-1].Before(end) {
-		times = append(times, end)
 	}
 	cs := make([]series.Counts, len(times))
 	for i, t := range times {

@@ -100,6 +100,18 @@ type Fetched struct {
 	Empty *series.Buckets
 }
 
+// newFetched wraps buckets with the statistics of the requests that filled them.
+func newFetched(b *series.Buckets, st source.Stats) *Fetched {
+	return &Fetched{Buckets: b, Queries: st.Queries, Warnings: st.Warnings, Requests: st.Requests, Hits: st.CacheHits}
+}
+
+// merge adds the queries, warnings and request counts of g to f.
+func (f *Fetched) merge(g *Fetched) {
+	st := source.Stats{Queries: f.Queries, Warnings: f.Warnings, Requests: f.Requests, CacheHits: f.Hits}
+	st.Add(source.Stats{Queries: g.Queries, Warnings: g.Warnings, Requests: g.Requests, CacheHits: g.Hits})
+	f.Queries, f.Warnings, f.Requests, f.Hits = st.Queries, st.Warnings, st.Requests, st.CacheHits
+}
+
 // Step picks the bucket size: the largest nice step not above want that divides every
 // given window (a window of zero is ignored).
 func Step(want time.Duration, windows ...time.Duration) time.Duration {
@@ -153,40 +165,21 @@ func (e *Engine) Buckets(ctx context.Context, s *slo.SLO, from, to time.Time, st
 		return nil, fmt.Errorf("SLO %s: build queries: %w", s.Name, err)
 	}
 
-	type result struct {
-		ser   source.Series
-		stats source.Stats
-		err   error
-	}
 	first := q.Good
 	if first == "" {
 		first = q.Bad
 	}
-	var wg sync.WaitGroup
-	var r1, r2 result
-	wg.Add(2)
-	go func() {
-		defer wg.Done()
-		r1.ser, r1.stats, r1.err = e.Source.Range(ctx, first, start, to, step)
-	}()
-	go func() {
-		defer wg.Done()
-		r2.ser, r2.stats, r2.err = e.Source.Range(ctx, q.Total, start, to, step)
-	}()
-	wg.Wait()
-	if r1.err != nil {
-		return nil, fmt.Errorf("SLO %s: %w", s.Name, r1.err)
-	}
-	if r2.err != nil {
-		return nil, fmt.Errorf("SLO %s: %w", s.Name, r2.err)
+	part, total, st, err := e.pair(ctx, s, first, q.Total, start, to, step)
+	if err != nil {
+		return nil, err
 	}
 	for i := 0; i < n; i++ {
 		var v1, tot float64
-		if i < len(r1.ser.Values) && r1.ser.Present[i] {
-			v1 = r1.ser.Values[i] * scale
+		if i < len(part.Values) && part.Present[i] {
+			v1 = part.Values[i] * scale
 		}
-		if i < len(r2.ser.Values) && r2.ser.Present[i] {
-			tot = r2.ser.Values[i] * scale
+		if i < len(total.Values) && total.Present[i] {
+			tot = total.Values[i] * scale
 		}
 		b.Total[i] = tot
 		if q.Good != "" {
@@ -195,13 +188,7 @@ func (e *Engine) Buckets(ctx context.Context, s *slo.SLO, from, to time.Time, st
 			b.Good[i] = tot - v1
 		}
 	}
-	f := &Fetched{Buckets: b, Queries: []string{first, q.Total}}
-	for _, st := range []source.Stats{r1.stats, r2.stats} {
-		f.Warnings = append(f.Warnings, st.Warnings...)
-		f.Requests += st.Requests
-		f.Hits += st.CacheHits
-	}
-	return f, nil
+	return newFetched(b, st), nil
 }
 
 // grouped fetches both counters with one grouped query and splits the groups in Go.
@@ -231,7 +218,7 @@ func (e *Engine) grouped(ctx context.Context, s *slo.SLO, g promql.Grouped, b *s
 			b.Good[i] = part[i]
 		}
 	}
-	return &Fetched{Buckets: b, Queries: []string{g.Query}, Warnings: st.Warnings, Requests: st.Requests, Hits: st.CacheHits}, nil
+	return newFetched(b, st), nil
 }
 
 // CheckLatency checks that a latency SLO's threshold is a bucket bound of its histogram

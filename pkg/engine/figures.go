@@ -174,10 +174,7 @@ func (e *Engine) coarseWindow(ctx context.Context, s *slo.SLO, fine *series.Buck
 	}
 	fetched = append(fetched, body)
 	for _, g := range fetched {
-		st.Fetched.Queries = appendNew(st.Fetched.Queries, g.Queries...)
-		st.Fetched.Warnings = appendNew(st.Fetched.Warnings, g.Warnings...)
-		st.Fetched.Requests += g.Requests
-		st.Fetched.Hits += g.Hits
+		st.Fetched.merge(g)
 	}
 	mid, err := body.Buckets.Between(head, a)
 	if err != nil {
@@ -190,18 +187,27 @@ func (e *Engine) coarseWindow(ctx context.Context, s *slo.SLO, fine *series.Buck
 	return first.Add(mid).Add(last), nil
 }
 
-// appendNew appends the elements of add that dst lacks.
-func appendNew(dst []string, add ...string) []string {
-next:
-	for _, x := range add {
-		for _, d := range dst {
-			if d == x {
-				continue next
-			}
-		}
-		dst = append(dst, x)
+// outputTimes returns the points of a time series from from to to: the multiples of the
+// output step (interval rounded up to a multiple of step), then the last complete bucket
+// before to, the freshest point. It never returns an empty list.
+func outputTimes(from, to time.Time, interval, step time.Duration) []time.Time {
+	outStep := ((interval + step - 1) / step) * step
+	end := series.Align(to, step)
+	first := series.Align(from, outStep)
+	if first.Before(from) {
+		first = first.Add(outStep)
 	}
-	return dst
+	if first.After(end) {
+		first = end
+	}
+	var times []time.Time
+	for t := first; !t.After(end); t = t.Add(outStep) {
+		times = append(times, t)
+	}
+	if len(times) == 0 || times[len(times)-1].Before(end) {
+		times = append(times, end)
+	}
+	return times
 }
 
 // Point is one figure at one time; OK is false where the window had no events.
@@ -230,31 +236,14 @@ func (e *Engine) RollingCounts(ctx context.Context, s *slo.SLO, from, to time.Ti
 		interval = MinStep
 	}
 	step := SliceStep(s, interval, windows...)
-	outStep := ((interval + step - 1) / step) * step
-	end := series.Align(to, step)
-	first := series.Align(from, outStep)
-	if first.Before(from) {
-		first = first.Add(outStep)
-	}
-	if first.After(end) {
-		first = end
-	}
+	times := outputTimes(from, to, interval, step)
 	var maxW time.Duration
 	for _, w := range windows {
-		if w > maxW {
-			maxW = w
-		}
+		maxW = max(maxW, w)
 	}
-	f, err := e.Counts(ctx, s, first.Add(-maxW), end, step)
+	f, err := e.Counts(ctx, s, times[0].Add(-maxW), times[len(times)-1], step)
 	if err != nil {
 		return nil, err
-	}
-	var times []time.Time
-	for t := first; !t.After(end); t = t.Add(outStep) {
-		times = append(times, t)
-	}
-	if len(times) == 0 || times[len(times)-1].Before(end) {
-		times = append(times, end) // the freshest point, at the last complete bucket
 	}
 	r := &Rolling{Times: times, Windows: windows, Step: step, Fetched: f}
 	for _, w := range windows {

@@ -74,8 +74,7 @@ func (e *Engine) threshold(ctx context.Context, s *slo.SLO, from, to time.Time, 
 			b.Good[i] = good.Values[i]
 		}
 	}
-	f := &Fetched{Buckets: b, Queries: []string{q.Good, q.Total}, Warnings: st.Warnings, Requests: st.Requests, Hits: st.CacheHits}
-	return f, nil
+	return newFetched(b, st), nil
 }
 
 // pair runs two range queries concurrently.

@@ -70,5 +70,3 @@ func TestEndToEndOverGRPC(t *testing.T) {
 	require.NoError(t, json.Unmarshal(got.Body, &list))
 	require.Len(t, list.SLOs, 3)
 }
-
-var _ = promtest.Main

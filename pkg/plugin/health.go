@@ -28,10 +28,8 @@ type HealthDetails struct {
 func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequest) (*backend.CheckHealthResult, error) {
 	res := d.defs.Current()
 	det := HealthDetails{Loaded: len(res.SLOs), Failed: len(res.Errors), CheckedAt: d.Now().UTC().Format(time.RFC3339)}
-	failedSLOs := map[string]bool{}
 	for _, e := range res.Errors {
 		det.Errors = append(det.Errors, e.Error())
-		failedSLOs[e.SLO+"@"+e.File] = true
 	}
 	result := func(status backend.HealthStatus, msg string) (*backend.CheckHealthResult, error) {
 		body, _ := jsonMarshal(det)
@@ -50,7 +48,7 @@ func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequ
 	det.Errors = append(det.Errors, latencyErrs...)
 	var b strings.Builder
 	fmt.Fprintf(&b, "Metrics source reachable (Prometheus-compatible, version %s). %d SLO(s) loaded", version, len(res.SLOs))
-	if n := len(failedSLOs) + len(latencyErrs); n > 0 {
+	if len(det.Errors) > 0 {
 		fmt.Fprintf(&b, ", %d definition error(s): %s", len(det.Errors), strings.Join(firstN(det.Errors, 3), "; "))
 	}
 	b.WriteString(".")

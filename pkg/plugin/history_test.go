@@ -11,7 +11,6 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/experimental"
 	"github.com/stretchr/testify/require"
 
-	"github.com/nines-slo/nines/pkg/budget"
 	"github.com/nines-slo/nines/pkg/demo"
 	"github.com/nines-slo/nines/pkg/internal/promtest"
 )
@@ -463,8 +462,6 @@ func TestIntegrationGoldenHistory(t *testing.T) {
 	require.NoError(t, dr.Error)
 	experimental.CheckGoldenJSONResponse(t, "testdata/golden", "history", &dr, *update)
 }
-
-var _ = budget.Nines
 
 // OpenSLO calendar windows (with start time and time zone), RatioTimeslices and
 // Timeslices of a thresholdMetric.

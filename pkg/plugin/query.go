@@ -149,5 +149,3 @@ func Select(res definitions.Result, q Query) ([]*slo.SLO, error) {
 	})
 	return out, nil
 }
-
-func sortStrings(s []string) { sort.Strings(s) }

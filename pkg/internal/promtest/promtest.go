@@ -1,8 +1,9 @@
-// Package promtest runs a real Prometheus server holding a backfilled demo history, for tests.
+// Package promtest runs a real Prometheus server holding backfilled demo samples, for tests.
 //
-// Blocks are built once per machine and history with `promtool tsdb create-blocks-from
+// Blocks are built once per machine and sample set with `promtool tsdb create-blocks-from
 // openmetrics` and cached under os.TempDir()/nines-promtest-<hash>; each server gets a
-// copy in its own data directory. When prometheus or promtool is missing the tests are
+// copy in its own data directory. Samples may sit at any millisecond: promtool reads the
+// OpenMetrics seconds with three decimals back to the exact millisecond. When prometheus or promtool is missing the tests are
 // skipped, unless CI=true, where that is a failure.
 package promtest
 
@@ -22,6 +23,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -31,14 +33,16 @@ import (
 )
 
 // cacheVersion changes the cache key when the block layout or this harness changes.
-const cacheVersion = "1"
+const cacheVersion = "2"
 
 // Server is a running Prometheus with backfilled history.
 type Server struct {
 	// URL is the base URL of the HTTP API, e.g. http://127.0.0.1:40123.
 	URL string
-	// History is the history the server holds.
+	// History is the history whose events are the truth of Samples (Samples.Truth).
 	History *demo.History
+	// Samples is the sample set the server holds.
+	Samples *demo.Samples
 	// Backfill is how long it took to get the blocks (near zero when cached).
 	Backfill time.Duration
 	// Startup is how long prometheus took to become ready.
@@ -76,10 +80,18 @@ func fail(tb testing.TB, err error) {
 	tb.Fatal(err)
 }
 
-// Start backfills h into a fresh data dir, starts prometheus on a free local port and stops it in tb.Cleanup.
+// Start backfills h's own samples (h.Sampled()) into a fresh data dir, starts prometheus on
+// a free local port and stops it in tb.Cleanup.
 func Start(tb testing.TB, h *demo.History) *Server {
 	tb.Helper()
-	s, err := start(h)
+	return StartSamples(tb, h.Sampled())
+}
+
+// StartSamples backfills the sample set s (samples at any millisecond) into a fresh data
+// dir, starts prometheus on a free local port and stops it in tb.Cleanup.
+func StartSamples(tb testing.TB, samples *demo.Samples) *Server {
+	tb.Helper()
+	s, err := start(samples)
 	if err != nil {
 		fail(tb, err)
 	}
@@ -98,7 +110,7 @@ var shared struct {
 func Shared(tb testing.TB) *Server {
 	tb.Helper()
 	shared.once.Do(func() {
-		shared.srv, shared.err = start(demo.Generate(demo.Default()))
+		shared.srv, shared.err = start(demo.Generate(demo.Default()).Sampled())
 		if shared.err == nil {
 			tb.Logf("promtest: shared server %s (backfill %v, startup %v)", shared.srv.URL, shared.srv.Backfill.Round(time.Millisecond), shared.srv.Startup.Round(time.Millisecond))
 		}
@@ -134,17 +146,17 @@ func (s *Server) Stop() {
 	})
 }
 
-func start(h *demo.History) (*Server, error) {
+func start(samples *demo.Samples) (*Server, error) {
 	prom, tool, err := tools()
 	if err != nil {
 		return nil, err
 	}
 	t0 := time.Now()
-	blocks, err := cachedBlocks(tool, h)
+	blocks, err := cachedBlocks(tool, samples)
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{History: h, Backfill: time.Since(t0)}
+	s := &Server{History: samples.Truth, Samples: samples, Backfill: time.Since(t0)}
 	s.dir, err = os.MkdirTemp("", "nines-prometheus-*")
 	if err != nil {
 		return nil, err
@@ -246,38 +258,58 @@ func freePort() (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
-// key hashes the history's content and the cache version.
-func key(h *demo.History) string {
+// key hashes the sample set's content and the cache version.
+func key(samples *demo.Samples) string {
 	d := sha256.New()
-	fmt.Fprintf(d, "nines-promtest %s %d %d %d\n", cacheVersion, h.Start.UnixNano(), h.Step, h.Len)
-	buf := make([]byte, 8)
-	for _, s := range h.Series {
-		names := make([]string, 0, len(s.Labels))
-		for k := range s.Labels {
-			names = append(names, k+"="+s.Labels[k])
+	fmt.Fprintf(d, "nines-promtest %s %d\n", cacheVersion, len(samples.Series))
+	series := append([]*demo.Sampled(nil), samples.Series...)
+	names := make([]string, len(series))
+	for i, s := range series {
+		pairs := make([]string, 0, len(s.Labels))
+		for k, v := range s.Labels {
+			pairs = append(pairs, strconv.Quote(k)+"="+strconv.Quote(v))
 		}
-		sort.Strings(names)
-		fmt.Fprintf(d, "%s %s %s\n", s.Metric, s.Kind, strings.Join(names, ","))
-		vals := make([]byte, 0, 8*len(s.Values))
-		for _, v := range s.Values {
-			binary.LittleEndian.PutUint64(buf, math.Float64bits(v))
-			vals = append(vals, buf...)
+		sort.Strings(pairs)
+		names[i] = fmt.Sprintf("%s %s {%s}", s.Metric, s.Kind, strings.Join(pairs, ","))
+	}
+	idx := make([]int, len(series))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return names[idx[a]] < names[idx[b]] })
+	buf := make([]byte, 0, 1<<16)
+	for _, i := range idx {
+		s := series[i]
+		fmt.Fprintf(d, "%s %d\n", names[i], len(s.T))
+		for j := range s.T {
+			buf = binary.LittleEndian.AppendUint64(buf, uint64(s.T[j]))
+			buf = binary.LittleEndian.AppendUint64(buf, math.Float64bits(s.V[j]))
+			if len(buf) >= 1<<16-16 {
+				d.Write(buf)
+				buf = buf[:0]
+			}
 		}
-		d.Write(vals)
+		d.Write(buf)
+		buf = buf[:0]
 	}
 	return hex.EncodeToString(d.Sum(nil))[:16]
 }
 
-// blockDuration is the span of h rounded up to whole days, plus a day, for --max-block-duration.
-func blockDuration(h *demo.History) string {
-	span := h.Time(h.Len - 1).Sub(h.Start)
-	days := int(span/(24*time.Hour)) + 2
+// blockDuration is the span of the samples rounded up to whole days, plus a day, for
+// --max-block-duration.
+func blockDuration(samples *demo.Samples) string {
+	first, last := samples.Span()
+	days := 1
+	if last > first {
+		const day = int64(24 * time.Hour / time.Millisecond)
+		days += int((last - first + day - 1) / day)
+	}
 	return fmt.Sprintf("%dh", days*24)
 }
 
-// cachedBlocks returns a directory of TSDB blocks for h, building it with promtool if not cached.
-func cachedBlocks(tool string, h *demo.History) (string, error) {
-	dir := filepath.Join(os.TempDir(), "nines-promtest-"+key(h))
+// cachedBlocks returns a directory of TSDB blocks for the samples, building it with promtool if not cached.
+func cachedBlocks(tool string, samples *demo.Samples) (string, error) {
+	dir := filepath.Join(os.TempDir(), "nines-promtest-"+key(samples))
 	if ok, _ := hasBlocks(dir); ok {
 		return dir, nil
 	}
@@ -311,12 +343,12 @@ func cachedBlocks(tool string, h *demo.History) (string, error) {
 		return "", err
 	}
 	defer os.RemoveAll(work)
-	file := filepath.Join(work, "history.om")
+	file := filepath.Join(work, "samples.om")
 	f, err := os.Create(file)
 	if err != nil {
 		return "", err
 	}
-	if err := h.WriteOpenMetrics(f); err != nil {
+	if err := samples.WriteOpenMetrics(f); err != nil {
 		f.Close()
 		return "", err
 	}
@@ -326,7 +358,7 @@ func cachedBlocks(tool string, h *demo.History) (string, error) {
 	out := filepath.Join(work, "blocks")
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, tool, "tsdb", "create-blocks-from", "openmetrics", "--max-block-duration="+blockDuration(h), file, out)
+	cmd := exec.CommandContext(ctx, tool, "tsdb", "create-blocks-from", "openmetrics", "--max-block-duration="+blockDuration(samples), file, out)
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("promtest: promtool backfill: %v\n%s", err, msg)
 	}

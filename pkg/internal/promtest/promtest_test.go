@@ -128,3 +128,68 @@ func TestStartOwnHistory(t *testing.T) {
 		t.Errorf("outage hour errors: got %v, true %v", got, want)
 	}
 }
+
+// oddSamples is two counters scraped every 15 s at +7.345 s with a few milliseconds of
+// jitter; b_total resets once.
+func oddSamples() *demo.Samples {
+	base := time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC).UnixMilli()
+	a := &demo.Sampled{Metric: "a_total", Labels: map[string]string{"job": "odd"}, Kind: demo.Counter}
+	b := &demo.Sampled{Metric: "b_total", Labels: map[string]string{"job": "odd"}, Kind: demo.Counter}
+	for k := int64(0); k < 480; k++ { // two hours
+		t := base + 7345 + k*15000 + (k*37)%23
+		a.T, a.V = append(a.T, t), append(a.V, float64(3*k)+0.5)
+		b.T = append(b.T, t+1)
+		if k < 200 {
+			b.V = append(b.V, float64(k))
+		} else {
+			b.V = append(b.V, float64(k-200))
+		}
+	}
+	return &demo.Samples{Series: []*demo.Sampled{a, b}}
+}
+
+// The backfilled samples keep their exact millisecond timestamps and values.
+func TestStartSamplesKeepsMilliseconds(t *testing.T) {
+	samples := oddSamples()
+	s := StartSamples(t, samples)
+	_, last := samples.Span()
+	for _, ser := range samples.Series {
+		u := s.URL + "/api/v1/query?" + url.Values{
+			"query": {ser.Metric + "[3h]"},
+			"time":  {strconv.FormatFloat(float64(last)/1000, 'f', 3, 64)},
+		}.Encode()
+		resp, err := http.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body struct {
+			Data struct {
+				Result []struct {
+					Values [][2]any `json:"values"`
+				} `json:"result"`
+			} `json:"data"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(body.Data.Result) != 1 {
+			t.Fatalf("%s: %d series", ser.Metric, len(body.Data.Result))
+		}
+		got := body.Data.Result[0].Values
+		if len(got) != len(ser.T) {
+			t.Fatalf("%s: %d samples, want %d", ser.Metric, len(got), len(ser.T))
+		}
+		for i, p := range got {
+			ts := int64(math.Round(p[0].(float64) * 1000))
+			v, _ := strconv.ParseFloat(p[1].(string), 64)
+			if ts != ser.T[i] || v != ser.V[i] {
+				t.Fatalf("%s sample %d: (%d, %v), want (%d, %v)", ser.Metric, i, ts, v, ser.T[i], ser.V[i])
+			}
+		}
+	}
+	if s.Samples != samples || s.History != nil {
+		t.Errorf("Server.Samples/History not set from the sample set")
+	}
+}

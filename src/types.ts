@@ -107,17 +107,35 @@ export interface NinesOptions extends DataSourceJsonData {
   definitions?: string;
   /** Entries of the cache of past chunks; 0 turns it off. */
   cacheEntries?: number;
-  /** How the source's range selectors treat their left end; unset means "auto" (probe). */
+  /** How per-bucket counter growth is asked of the source; unset means "auto" (probe). */
   rangeSemantics?: RangeSemantics;
+  /** The scrape interval of the source, as in Grafana's Prometheus data source (e.g. "30s"). */
+  timeInterval?: string;
+  /** The longest monitoring gap whose counter growth is still counted (e.g. "1h"). */
+  maxGap?: string;
 }
 
-/** Range selector semantics of the metrics source. */
-export type RangeSemantics = 'auto' | 'closed' | 'leftOpen';
+/** How Nines asks the source for per-bucket counter growth. "closed" and "leftOpen" are
+ * the values of earlier versions; the backend reads them as "lastSample". */
+export type RangeSemantics = 'auto' | 'lastSample' | 'anchored' | 'lookbehind' | 'closed' | 'leftOpen';
 
 export const RANGE_SEMANTICS: Array<{ value: RangeSemantics; label: string; description: string }> = [
   { value: 'auto', label: 'Detect', description: 'Ask the source once (default)' },
-  { value: 'closed', label: 'Closed (Prometheus 2.x, VictoriaMetrics)', description: 'Ranges include their start' },
-  { value: 'leftOpen', label: 'Left-open (Prometheus 3.x)', description: 'Ranges exclude their start' },
+  {
+    value: 'lastSample',
+    label: 'Last samples (any source)',
+    description: 'last_over_time differences; Prometheus 2.x and 3.x',
+  },
+  {
+    value: 'anchored',
+    label: 'Anchored (Prometheus 3 with extended range selectors)',
+    description: 'increase(x[r] anchored)',
+  },
+  {
+    value: 'lookbehind',
+    label: 'Look-behind increase (VictoriaMetrics)',
+    description: 'increase() starts at the sample before the range',
+  },
 ];
 
 /** Secrets, sent to the backend only and shown as "configured" afterwards. */

@@ -5,6 +5,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
 	"sync"
 	"time"
@@ -24,64 +25,91 @@ var niceSteps = []time.Duration{
 	time.Hour, 2 * time.Hour, 3 * time.Hour, 6 * time.Hour, 12 * time.Hour, 24 * time.Hour,
 }
 
-// RangeSemantics says whether the source's range selectors include their left end.
+// RangeSemantics is how Nines asks the source for per-bucket counter growth.
 type RangeSemantics string
 
-// Range semantics: probe the source, closed at both ends (Prometheus 2.x, and
-// VictoriaMetrics, whose increase reaches back to the sample before the range), or
-// left-open (Prometheus 3.x and the engines built on it).
+// The ways to ask: probe the source (auto), Nines' own construction from the counter's
+// last samples (works everywhere), Prometheus 3's anchored increase, or an increase that
+// reaches back to the sample before the range (VictoriaMetrics). "closed" and "leftOpen",
+// the values of earlier versions, mean lastSample.
 const (
-	RangesAuto     RangeSemantics = "auto"
-	RangesClosed   RangeSemantics = "closed"
-	RangesLeftOpen RangeSemantics = "leftOpen"
+	RangesAuto       RangeSemantics = "auto"
+	RangesLastSample RangeSemantics = "lastSample"
+	RangesAnchored   RangeSemantics = "anchored"
+	RangesLookbehind RangeSemantics = "lookbehind"
+	RangesClosed     RangeSemantics = "closed"
+	RangesLeftOpen   RangeSemantics = "leftOpen"
 )
 
 // Engine fetches bucketed counts of SLOs from a metrics source.
 type Engine struct {
 	Source *source.Client
-	// Ranges is how range selectors behave on the source; empty means RangesAuto.
+	// Ranges is how per-bucket growth is asked for; empty means RangesAuto.
 	Ranges RangeSemantics
+	// Gap is the longest monitoring gap whose counter growth is still counted; 0 means
+	// promql.DefaultGap.
+	Gap time.Duration
+	// ScrapeInterval is the source's scrape interval when known (Grafana's timeInterval
+	// setting); 0 when unknown.
+	ScrapeInterval time.Duration
 
 	mu  sync.Mutex
 	les map[string]string // histogram selector + threshold → le label value found on the server
 
-	probeMu  sync.Mutex
-	probed   bool
-	leftOpen bool
+	probeMu sync.Mutex
+	form    promql.Form // found by the probe; empty until it succeeds
 }
 
-// IncreaseRange returns the range to write in increase(x[...]) for buckets of step, and
-// the factor to scale its results by. Where ranges are closed (Prometheus 2.x) that is
-// step itself: each bucket holds the samples at both of its ends, so buckets tile the
-// counter exactly. Where ranges are left-open (Prometheus 3.x) a step-long range misses
-// the sample at the bucket's start, so the range grows by 1ms to take it back in, and
-// the 1ms that Prometheus extrapolates over is taken out again by the factor.
-func (e *Engine) IncreaseRange(ctx context.Context, step time.Duration) (time.Duration, float64) {
-	if !e.isLeftOpen(ctx) {
-		return step, 1
+// Tiling returns how to ask for the growth of counters over buckets of step, and a
+// context carrying the query options that form needs (the lookback for anchored ranges).
+func (e *Engine) Tiling(ctx context.Context, step time.Duration) (promql.Tiling, context.Context) {
+	t := promql.Tiling{Form: e.form0(ctx), Step: step, Gap: e.gap()}
+	if t.Form == promql.FormAnchored {
+		// The anchor of a bucket is the last sample within the lookback delta before it.
+		ctx = source.WithLookbackDelta(ctx, t.Gap)
 	}
-	r := step + time.Millisecond
-	return r, float64(step) / float64(r)
+	return t, ctx
 }
 
-func (e *Engine) isLeftOpen(ctx context.Context) bool {
+// gap returns the gap bound.
+func (e *Engine) gap() time.Duration {
+	if e.Gap <= 0 {
+		return promql.DefaultGap
+	}
+	return e.Gap
+}
+
+// form0 returns the form set by Ranges, or probes the source once for it.
+func (e *Engine) form0(ctx context.Context) promql.Form {
 	switch e.Ranges {
-	case RangesClosed:
-		return false
-	case RangesLeftOpen:
-		return true
+	case RangesLastSample, RangesClosed, RangesLeftOpen:
+		return promql.FormLastSample
+	case RangesAnchored:
+		return promql.FormAnchored
+	case RangesLookbehind:
+		return promql.FormIncrease
 	}
 	e.probeMu.Lock()
 	defer e.probeMu.Unlock()
-	if !e.probed {
-		open, err := e.Source.LeftOpenRanges(ctx)
+	if e.form == "" {
+		g, err := e.Source.ProbeGrowth(ctx)
 		if err != nil {
-			return false // the query that follows reports the source's problem; probe again next time
+			return promql.FormLastSample // correct on any source; the query that follows reports its problem
 		}
-		e.probed, e.leftOpen = true, open
+		switch g {
+		case source.GrowthLookbehind:
+			e.form = promql.FormIncrease
+		case source.GrowthAnchored:
+			e.form = promql.FormAnchored
+		default:
+			e.form = promql.FormLastSample
+		}
 	}
-	return e.leftOpen
+	return e.form
 }
+
+// Form returns the form in use (probing the source if needed), for display.
+func (e *Engine) Form(ctx context.Context) promql.Form { return e.form0(ctx) }
 
 // New returns an engine over a metrics-source client.
 func New(src *source.Client) *Engine {
@@ -154,13 +182,66 @@ func (e *Engine) Buckets(ctx context.Context, s *slo.SLO, from, to time.Time, st
 	}
 	n := int(to.Sub(from) / step)
 	b := series.New(from, step, n)
-	// Bucket i ends at from+(i+1)*step: the first point of the range query is from+step.
-	start := from.Add(step)
-	qr, scale := e.IncreaseRange(ctx, step)
-	if g, ok := promql.ForSLOGrouped(s, qr); ok {
-		return e.grouped(ctx, s, g, b, start, to, scale)
+	// Fine buckets also learn when the last sample before each boundary was taken, to
+	// estimate window edges between samples (series.EdgesFrom).
+	var (
+		wg      sync.WaitGroup
+		last    source.Series
+		lastSt  source.Stats
+		lastErr error
+		lastQ   string
+	)
+	occurrences := s.Budgeting.Method == "" || s.Budgeting.Method == slo.Occurrences
+	if step <= series.MaxEdgeSpan && occurrences {
+		if q, err := promql.LastSampleTime(s, le); err == nil {
+			lastQ = q
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				last, lastSt, lastErr = e.Source.Range(ctx, lastQ, from, to, step)
+			}()
+		}
 	}
-	q, err := promql.ForSLO(s, qr, le)
+	f, err := e.growth(ctx, s, b, le)
+	wg.Wait()
+	if err != nil {
+		return nil, err
+	}
+	if lastQ != "" {
+		if lastErr != nil {
+			return nil, fmt.Errorf("SLO %s: %w", s.Name, lastErr)
+		}
+		ms := make([]float64, n+1)
+		for i := range ms {
+			ms[i] = math.NaN()
+			if i < len(last.Values) && last.Present[i] {
+				ms[i] = math.Round(last.Values[i] * 1000)
+			}
+		}
+		b.Edges = series.EdgesFrom(b, ms, series.MaxEdgeSpan)
+		f.merge(newFetched(nil, lastSt))
+	}
+	return f, nil
+}
+
+// growth fills b with the per-bucket growth of the SLO's counters.
+func (e *Engine) growth(ctx context.Context, s *slo.SLO, b *series.Buckets, le string) (*Fetched, error) {
+	n, step := b.Len(), b.Step
+	to := b.End()
+	// Bucket i ends at from+(i+1)*step: the first point of the range query is from+step.
+	start := b.Start.Add(step)
+	tl, ctx := e.Tiling(ctx, step)
+	if tl.Form == promql.FormLastSample {
+		// Plain selectors: read the last values per series and subtract in Go (one
+		// selector evaluation); expressions get the whole construction in PromQL.
+		if p, ok := promql.PlainSelectors(s, le); ok {
+			return e.lastSampleBuckets(ctx, s, p, b)
+		}
+	}
+	if g, ok := promql.ForSLOGrouped(s, tl); ok {
+		return e.grouped(ctx, s, g, b, start, to)
+	}
+	q, err := promql.ForSLO(s, tl, le)
 	if err != nil {
 		return nil, fmt.Errorf("SLO %s: build queries: %w", s.Name, err)
 	}
@@ -176,10 +257,10 @@ func (e *Engine) Buckets(ctx context.Context, s *slo.SLO, from, to time.Time, st
 	for i := 0; i < n; i++ {
 		var v1, tot float64
 		if i < len(part.Values) && part.Present[i] {
-			v1 = part.Values[i] * scale
+			v1 = part.Values[i]
 		}
 		if i < len(total.Values) && total.Present[i] {
-			tot = total.Values[i] * scale
+			tot = total.Values[i]
 		}
 		b.Total[i] = tot
 		if q.Good != "" {
@@ -192,7 +273,7 @@ func (e *Engine) Buckets(ctx context.Context, s *slo.SLO, from, to time.Time, st
 }
 
 // grouped fetches both counters with one grouped query and splits the groups in Go.
-func (e *Engine) grouped(ctx context.Context, s *slo.SLO, g promql.Grouped, b *series.Buckets, start, to time.Time, scale float64) (*Fetched, error) {
+func (e *Engine) grouped(ctx context.Context, s *slo.SLO, g promql.Grouped, b *series.Buckets, start, to time.Time) (*Fetched, error) {
 	groups, st, err := e.Source.RangeGroups(ctx, g.Query, start, to, b.Step)
 	if err != nil {
 		return nil, fmt.Errorf("SLO %s: %w", s.Name, err)
@@ -204,7 +285,7 @@ func (e *Engine) grouped(ctx context.Context, s *slo.SLO, g promql.Grouped, b *s
 			if i >= len(gr.Values) || !gr.Present[i] {
 				continue
 			}
-			v := gr.Values[i] * scale
+			v := gr.Values[i]
 			b.Total[i] += v
 			if sel {
 				part[i] += v

@@ -155,6 +155,7 @@ func (e *Engine) coarseWindow(ctx context.Context, s *slo.SLO, fine *series.Buck
 	a := series.Align(end, StatusCoarseStep)
 	head := series.Align(from, StatusCoarseStep)
 	var first series.Counts
+	var headEdge series.Counts // the head fetch's edge estimate at its inner end, head
 	fetched := []*Fetched{}
 	if head.Before(from) {
 		// from is inside the hour (head, head+1h]: read that hour by the minute.
@@ -167,6 +168,7 @@ func (e *Engine) coarseWindow(ctx context.Context, s *slo.SLO, fine *series.Buck
 		if first, err = edge.Buckets.Between(from, head); err != nil {
 			return series.Counts{}, fmt.Errorf("SLO %s: %w", s.Name, err)
 		}
+		headEdge = edge.Buckets.EdgeAt(head)
 	}
 	body, err := e.Counts(ctx, s, head, a, StatusCoarseStep)
 	if err != nil {
@@ -184,7 +186,13 @@ func (e *Engine) coarseWindow(ctx context.Context, s *slo.SLO, fine *series.Buck
 	if err != nil {
 		return series.Counts{}, fmt.Errorf("SLO %s: %w", s.Name, err)
 	}
-	return first.Add(mid).Add(last), nil
+	// Only the window's own ends are estimated between samples: take out the estimates
+	// the minute fetches made at the inner boundaries head and a, where the hourly body
+	// (cut at the last sample) joins them.
+	c := first.Add(mid).Add(last).Add(fine.EdgeAt(a))
+	c.Good -= headEdge.Good
+	c.Total -= headEdge.Total
+	return c, nil
 }
 
 // outputTimes returns the points of a time series from from to to: the multiples of the

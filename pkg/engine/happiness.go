@@ -143,11 +143,11 @@ func (e *Engine) Happiness(ctx context.Context, s *slo.SLO, sig slo.Signal, from
 	if maxLag < 0 || maxLag > MaxHappinessLag {
 		return nil, fmt.Errorf("SLO %s: maxLag %d must be between 0 and %d intervals", s.Name, maxLag, MaxHappinessLag)
 	}
-	qr, scale := interval, 1.0
+	tl, sctx := promql.Tiling{Form: promql.FormIncrease, Step: interval}, ctx
 	if sig.Kind == slo.Counter {
-		qr, scale = e.IncreaseRange(ctx, interval) // as for the SLO's own counters
+		tl, sctx = e.Tiling(ctx, interval) // as for the SLO's own counters
 	}
-	q, err := promql.Signal(sig, qr)
+	q, err := promql.Signal(sig, tl)
 	if err != nil {
 		return nil, fmt.Errorf("SLO %s: happiness signal %q: %w", s.Name, sig.Name, err)
 	}
@@ -163,7 +163,7 @@ func (e *Engine) Happiness(ctx context.Context, s *slo.SLO, sig slo.Signal, from
 	done := make(chan sigResult, 1)
 	go func() {
 		var r sigResult
-		r.ser, r.stats, r.err = e.Source.Range(ctx, q, from.Add(interval), to, interval)
+		r.ser, r.stats, r.err = e.Source.Range(sctx, q, from.Add(interval), to, interval)
 		done <- r
 	}()
 	f, err := e.Buckets(ctx, s, from, to, interval)
@@ -194,7 +194,7 @@ func (e *Engine) Happiness(ctx context.Context, s *slo.SLO, sig slo.Signal, from
 			h.SLI[i] = sli
 		}
 		if i < len(sr.ser.Present) && sr.ser.Present[i] && !math.IsNaN(sr.ser.Values[i]) {
-			h.Value[i] = sr.ser.Values[i] * scale
+			h.Value[i] = sr.ser.Values[i]
 		} else {
 			h.Value[i] = math.NaN()
 			if ok {

@@ -66,6 +66,8 @@ func NewDatasource(ctx context.Context, s backend.DataSourceInstanceSettings) (i
 			if st.RangeSemantics != "" {
 				ds.engine.Ranges = engine.RangeSemantics(st.RangeSemantics)
 			}
+			ds.engine.Gap, _ = st.Gap() // checked by LoadSettings
+			ds.engine.ScrapeInterval, _ = st.ScrapeInterval()
 		}
 	}
 	if err != nil {

@@ -95,7 +95,7 @@ func (d *Datasource) noData(ctx context.Context, slos []*slo.SLO) []string {
 	var out []string
 	now := d.Now()
 	d.forEach(ctx, slos, func(ctx context.Context, _ int, s *slo.SLO) error {
-		q, err := promql.ForSLO(s, time.Hour, fmt.Sprintf("%g", s.Indicator.Le))
+		q, err := promql.ForSLO(s, promql.Tiling{Form: promql.FormIncrease, Step: time.Hour}, fmt.Sprintf("%g", s.Indicator.Le))
 		if err != nil || q.Total == "" {
 			return nil
 		}

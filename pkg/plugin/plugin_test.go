@@ -153,7 +153,10 @@ func TestSettings(t *testing.T) {
 		{"too many", `{"maxConcurrency": 1000}`, "maxConcurrency must be between", 0, 0},
 		{"bad json", `{"timeout": "x"}`, "read data source settings", 0, 0},
 		{"range semantics", `{"rangeSemantics": "leftOpen"}`, "", DefaultTimeout, DefaultMaxConcurrency},
-		{"bad range semantics", `{"rangeSemantics": "open"}`, "rangeSemantics must be auto, closed or leftOpen", 0, 0},
+		{"bad range semantics", `{"rangeSemantics": "open"}`, "rangeSemantics must be auto, lastSample, anchored or lookbehind", 0, 0},
+		{"scrape interval and gap", `{"timeInterval": "30s", "maxGap": "2h"}`, "", DefaultTimeout, DefaultMaxConcurrency},
+		{"bad scrape interval", `{"timeInterval": "often"}`, "timeInterval \"often\" is not a duration", 0, 0},
+		{"gap too short", `{"maxGap": "10s"}`, "maxGap \"10s\" must be between 1m and 1w", 0, 0},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

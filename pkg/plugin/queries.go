@@ -332,7 +332,8 @@ func formatLabels(l map[string]string) string {
 type GeneratedPromQL struct {
 	// HandWritten is the SLI over the SLO window as one expression.
 	HandWritten string `json:"handWritten,omitempty"`
-	// GoodOrBad and Total are the per-bucket increase queries (5m buckets shown).
+	// GoodOrBad and Total are the per-bucket growth queries in the form that works on
+	// every source (5m buckets shown).
 	GoodOrBad string `json:"goodOrBad,omitempty"`
 	Good      string `json:"good,omitempty"`
 	Bad       string `json:"bad,omitempty"`
@@ -364,7 +365,7 @@ func Generated(s *slo.SLO) GeneratedPromQL {
 		return g
 	}
 	g.HandWritten = hw
-	b, err := promql.ForSLO(s, 5*time.Minute, le)
+	b, err := promql.ForSLO(s, promql.Tiling{Form: promql.FormLastSample, Step: 5 * time.Minute}, le)
 	if err != nil {
 		g.Error = err.Error()
 		return g

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/prometheus/common/model"
 )
 
 // Settings are the data source's options from jsonData (secrets live in secureJsonData
@@ -23,9 +24,15 @@ type Settings struct {
 	Definitions string `json:"definitions"`
 	// CacheEntries is the size of the cache of past chunks; 0 turns it off, unset means 2000.
 	CacheEntries *int `json:"cacheEntries"`
-	// RangeSemantics is "auto" (probe the source, the default), "closed" (Prometheus 2.x,
-	// VictoriaMetrics) or "leftOpen" (Prometheus 3.x and engines built on it).
+	// RangeSemantics is how per-bucket counter growth is asked for: "auto" (probe the
+	// source, the default), "lastSample" (any source), "anchored" (Prometheus 3 with
+	// extended range selectors) or "lookbehind" (VictoriaMetrics); "closed" and
+	// "leftOpen" (earlier versions) mean "lastSample".
 	RangeSemantics string `json:"rangeSemantics"`
+	// TimeInterval is Grafana's "Scrape interval" of Prometheus data sources, e.g. "30s".
+	TimeInterval string `json:"timeInterval"`
+	// MaxGap is the longest monitoring gap whose counter growth is still counted, e.g. "1h".
+	MaxGap string `json:"maxGap"`
 }
 
 // Defaults for unset options.
@@ -51,14 +58,52 @@ func LoadSettings(s backend.DataSourceInstanceSettings) (Settings, error) {
 		return out, fmt.Errorf("settings: maxConcurrency must be between 1 and 64, got %d", out.MaxConcurrency)
 	}
 	switch out.RangeSemantics {
-	case "", "auto", "closed", "leftOpen":
+	case "", "auto", "lastSample", "anchored", "lookbehind", "closed", "leftOpen":
 	default:
-		return out, fmt.Errorf("settings: rangeSemantics must be auto, closed or leftOpen, got %q", out.RangeSemantics)
+		return out, fmt.Errorf("settings: rangeSemantics must be auto, lastSample, anchored or lookbehind, got %q", out.RangeSemantics)
+	}
+	if _, err := out.ScrapeInterval(); err != nil {
+		return out, err
+	}
+	if _, err := out.Gap(); err != nil {
+		return out, err
 	}
 	if out.CacheEntries != nil && *out.CacheEntries < 0 {
 		return out, fmt.Errorf("settings: cacheEntries must not be negative, got %d", *out.CacheEntries)
 	}
 	return out, nil
+}
+
+// DefaultMaxGap is the longest monitoring gap bridged when maxGap is unset.
+const DefaultMaxGap = time.Hour
+
+// ScrapeInterval returns the scrape interval set as timeInterval, 0 when unset.
+func (s Settings) ScrapeInterval() (time.Duration, error) {
+	return settingDuration("timeInterval", s.TimeInterval, time.Second, 24*time.Hour)
+}
+
+// Gap returns the longest monitoring gap whose growth is counted.
+func (s Settings) Gap() (time.Duration, error) {
+	d, err := settingDuration("maxGap", s.MaxGap, time.Minute, 7*24*time.Hour)
+	if err != nil || d == 0 {
+		return DefaultMaxGap, err
+	}
+	return d, nil
+}
+
+// settingDuration parses a duration setting such as "30s" or "1h" (Prometheus syntax), 0 when empty.
+func settingDuration(name, v string, lo, hi time.Duration) (time.Duration, error) {
+	if v == "" {
+		return 0, nil
+	}
+	d, err := model.ParseDuration(v)
+	if err != nil {
+		return 0, fmt.Errorf("settings: %s %q is not a duration such as 30s or 1h", name, v)
+	}
+	if time.Duration(d) < lo || time.Duration(d) > hi {
+		return 0, fmt.Errorf("settings: %s %q must be between %s and %s", name, v, model.Duration(lo), model.Duration(hi))
+	}
+	return time.Duration(d), nil
 }
 
 // TimeoutDuration returns the per-request timeout.

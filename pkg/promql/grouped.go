@@ -2,7 +2,6 @@ package promql
 
 import (
 	"sort"
-	"time"
 
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/promql/parser"
@@ -38,9 +37,9 @@ func (g Grouped) Select(ls map[string]string) bool {
 // ForSLOGrouped returns the grouped query of a ratio SLO when its good (or bad) and total
 // events are plain selectors of one counter and total's matchers are all among good's;
 // ok is false otherwise (use ForSLO then).
-func ForSLOGrouped(s *slo.SLO, r time.Duration) (g Grouped, ok bool) {
+func ForSLOGrouped(s *slo.SLO, r Tiling) (g Grouped, ok bool) {
 	in := s.Indicator
-	if in.Kind != slo.Ratio || in.Total == "" || checkDuration("bucket", r) != nil {
+	if in.Kind != slo.Ratio || in.Total == "" || r.check() != nil {
 		return Grouped{}, false
 	}
 	part := in.Good
@@ -81,7 +80,7 @@ func ForSLOGrouped(s *slo.SLO, r time.Duration) (g Grouped, ok bool) {
 		g.By = append(g.By, name)
 	}
 	sort.Strings(g.By)
-	g.Query = (&parser.AggregateExpr{Op: parser.SUM, Grouping: g.By, Expr: increaseCall(tot, r)}).String()
+	g.Query = (&parser.AggregateExpr{Op: parser.SUM, Grouping: g.By, Expr: growthCall(tot, r)}).String()
 	return g, true
 }
 

@@ -35,7 +35,7 @@ func TestForSLOGrouped(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			g, ok := ForSLOGrouped(c.s, 5*time.Minute)
+			g, ok := ForSLOGrouped(c.s, inc(5*time.Minute))
 			require.Equal(t, c.ok, ok)
 			if !ok {
 				return

@@ -150,9 +150,9 @@ func sumOf(e parser.Expr) parser.Expr {
 	return &parser.AggregateExpr{Op: parser.SUM, Expr: e}
 }
 
-// increaseExpr parses a counter selector or expression and returns its per-bucket increase over r.
-func increaseExpr(expr string, r time.Duration) (parser.Expr, error) {
-	if err := checkDuration("bucket", r); err != nil {
+// increaseExpr parses a counter selector or expression and returns its summed per-bucket growth.
+func increaseExpr(expr string, t Tiling) (parser.Expr, error) {
+	if err := t.check(); err != nil {
 		return nil, err
 	}
 	e, err := parse(expr)
@@ -162,13 +162,13 @@ func increaseExpr(expr string, r time.Duration) (parser.Expr, error) {
 	if err := checkCounterExpr(expr, e); err != nil {
 		return nil, err
 	}
-	e = rewrite(e, func(v *parser.VectorSelector) parser.Expr { return increaseCall(v, r) })
+	e = rewrite(e, func(v *parser.VectorSelector) parser.Expr { return growthCall(v, t) })
 	return sumOf(e), nil
 }
 
-// Increase turns a counter selector or a counter expression into its summed per-bucket increase over r.
-func Increase(expr string, r time.Duration) (string, error) {
-	e, err := increaseExpr(expr, r)
+// Increase turns a counter selector or a counter expression into its summed per-bucket growth.
+func Increase(expr string, t Tiling) (string, error) {
+	e, err := increaseExpr(expr, t)
 	if err != nil {
 		return "", err
 	}
@@ -252,8 +252,8 @@ func latencySelectors(s *slo.SLO, le string) (good, total *parser.VectorSelector
 }
 
 // ForSLO returns the bucketed queries of a ratio or latency SLO; le is the exact bucket label value on the server (latency only).
-func ForSLO(s *slo.SLO, r time.Duration, le string) (Bucketed, error) {
-	good, bad, total, err := forSLO(s, r, le)
+func ForSLO(s *slo.SLO, t Tiling, le string) (Bucketed, error) {
+	good, bad, total, err := forSLO(s, t, le)
 	if err != nil {
 		return Bucketed{}, err
 	}
@@ -269,11 +269,11 @@ func ForSLO(s *slo.SLO, r time.Duration, le string) (Bucketed, error) {
 }
 
 // forSLO returns the bucketed increase expressions of a ratio or latency SLO.
-func forSLO(s *slo.SLO, r time.Duration, le string) (good, bad, total parser.Expr, err error) {
+func forSLO(s *slo.SLO, r Tiling, le string) (good, bad, total parser.Expr, err error) {
 	if s == nil {
 		return nil, nil, nil, errors.New("nil SLO")
 	}
-	if err := checkDuration("bucket", r); err != nil {
+	if err := r.check(); err != nil {
 		return nil, nil, nil, fmt.Errorf("SLO %s: %w", s.Name, err)
 	}
 	in := s.Indicator
@@ -303,7 +303,7 @@ func forSLO(s *slo.SLO, r time.Duration, le string) (good, bad, total parser.Exp
 		if err != nil {
 			return nil, nil, nil, err
 		}
-		return sumOf(increaseCall(g, r)), nil, sumOf(increaseCall(t, r)), nil
+		return sumOf(growthCall(g, r)), nil, sumOf(growthCall(t, r)), nil
 	default:
 		return nil, nil, nil, fmt.Errorf("SLO %s: kind %q: %w; it is evaluated with range queries", s.Name, in.Kind, ErrNotBucketable)
 	}
@@ -311,7 +311,7 @@ func forSLO(s *slo.SLO, r time.Duration, le string) (good, bad, total parser.Exp
 
 // HandWritten is the SLI over a window w as a user would write it by hand (used by the benchmark).
 func HandWritten(s *slo.SLO, w time.Duration, le string) (string, error) {
-	good, bad, total, err := forSLO(s, w, le)
+	good, bad, total, err := forSLO(s, Tiling{Form: FormIncrease, Step: w}, le)
 	if err != nil {
 		return "", err
 	}

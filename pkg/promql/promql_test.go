@@ -60,7 +60,7 @@ func TestIncrease(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := Increase(tt.in, tt.r)
+			got, err := Increase(tt.in, inc(tt.r))
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, got)
 			selectors(t, got)
@@ -88,7 +88,7 @@ func TestIncreaseRefusals(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := Increase(tt.in, tt.r)
+			_, err := Increase(tt.in, inc(tt.r))
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tt.wantErr)
 		})
@@ -111,7 +111,7 @@ func TestNastyValueStaysOneMatcher(t *testing.T) {
 	}
 
 	// The same value inside an SLO's own query survives Increase.
-	q, err := Increase(vss[0].String(), 5*time.Minute)
+	q, err := Increase(vss[0].String(), inc(5*time.Minute))
 	require.NoError(t, err)
 	again := selectors(t, q)
 	require.Len(t, again, 1)
@@ -172,7 +172,7 @@ func TestForSLO(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := ForSLO(tt.s, 5*time.Minute, tt.le)
+			got, err := ForSLO(tt.s, inc(5*time.Minute), tt.le)
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, got)
 			for _, q := range []string{got.Good, got.Bad, got.Total} {
@@ -185,7 +185,7 @@ func TestForSLO(t *testing.T) {
 }
 
 func TestForSLOLatencyLeIsOneMatcher(t *testing.T) {
-	got, err := ForSLO(latency(`h{job="api"}`, 0.3), time.Minute, nasty)
+	got, err := ForSLO(latency(`h{job="api"}`, 0.3), inc(time.Minute), nasty)
 	require.NoError(t, err)
 	vss := selectors(t, got.Good)
 	require.Len(t, vss, 1)
@@ -218,12 +218,12 @@ func TestForSLORefusals(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := ForSLO(tt.s, 5*time.Minute, tt.le)
+			_, err := ForSLO(tt.s, inc(5*time.Minute), tt.le)
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tt.wantErr)
 		})
 	}
-	_, err := ForSLO(ratio("a", "", "b"), 0, "")
+	_, err := ForSLO(ratio("a", "", "b"), inc(0), "")
 	assert.ErrorContains(t, err, "positive")
 }
 
@@ -307,3 +307,6 @@ func posInf() float64 {
 	var zero float64
 	return 1 / zero
 }
+
+// inc is the plain increase tiling over r, the form the older tests were written for.
+func inc(r time.Duration) Tiling { return Tiling{Form: FormIncrease, Step: r} }

@@ -2,7 +2,6 @@ package promql
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/prometheus/prometheus/promql/parser"
 
@@ -21,10 +20,11 @@ var combineOps = map[slo.Combine]parser.ItemType{
 // of every selector over r; for a gauge, the average of every selector over r
 // (avg_over_time). The result is not summed: when the signal names a combine operator the
 // whole expression is wrapped in it, otherwise it must yield one series by itself.
-func Signal(sig slo.Signal, r time.Duration) (string, error) {
-	if err := checkDuration("interval", r); err != nil {
+func Signal(sig slo.Signal, t Tiling) (string, error) {
+	if err := t.check(); err != nil {
 		return "", err
 	}
+	r := t.Step
 	e, err := parse(sig.Query)
 	if err != nil {
 		return "", err
@@ -34,7 +34,7 @@ func Signal(sig slo.Signal, r time.Duration) (string, error) {
 		if err := checkCounterExpr(sig.Query, e); err != nil {
 			return "", err
 		}
-		e = rewrite(e, func(v *parser.VectorSelector) parser.Expr { return increaseCall(v, r) })
+		e = rewrite(e, func(v *parser.VectorSelector) parser.Expr { return growthCall(v, t) })
 	case slo.Gauge:
 		if err := checkCounterExpr(sig.Query, e); err != nil {
 			return "", fmt.Errorf("gauge %w", err)

@@ -33,7 +33,7 @@ func TestSignal(t *testing.T) {
 		{"bad kind", slo.Signal{Name: "t", Kind: "histogram", Query: `t_total`}, "", `kind "histogram"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := Signal(tc.sig, time.Hour)
+			got, err := Signal(tc.sig, inc(time.Hour))
 			if tc.err != "" {
 				require.ErrorContains(t, err, tc.err)
 				return

@@ -52,6 +52,13 @@ type Buckets struct {
 	Step  time.Duration
 	Good  []float64
 	Total []float64
+	// Edges, when it holds Len()+1 values, estimates at each bucket boundary i
+	// (Start+i*Step) the events between the last sample at or before the boundary and
+	// the boundary itself. A sum from boundary i to boundary j then adds
+	// Edges[j]-Edges[i]: its ends are estimated between the samples that straddle them
+	// instead of cut at the last sample, while inner boundaries still cancel. Set it
+	// before the first sum; nil means no estimate.
+	Edges []Counts
 
 	mu  sync.Mutex
 	pre *prefix
@@ -165,6 +172,7 @@ type prefix struct {
 	n             int
 	totHi, totLo  []float64
 	badHi, badLo  []float64
+	edges         []Counts // Buckets.Edges when it has n+1 values
 }
 
 func (b *Buckets) prefix() *prefix {
@@ -175,10 +183,14 @@ func (b *Buckets) prefix() *prefix {
 	if n > 0 {
 		g0, t0 = &b.Good[0], &b.Total[0]
 	}
-	if p := b.pre; p != nil && p.n == n && p.good0 == g0 && p.total0 == t0 {
+	var edges []Counts
+	if len(b.Edges) == n+1 {
+		edges = b.Edges
+	}
+	if p := b.pre; p != nil && p.n == n && p.good0 == g0 && p.total0 == t0 && len(p.edges) == len(edges) {
 		return p
 	}
-	p := &prefix{good0: g0, total0: t0, n: n,
+	p := &prefix{good0: g0, total0: t0, n: n, edges: edges,
 		totHi: make([]float64, n+1), totLo: make([]float64, n+1),
 		badHi: make([]float64, n+1), badLo: make([]float64, n+1)}
 	var th, tl, bh, bl float64
@@ -221,6 +233,13 @@ func (p *prefix) sum(i, j int) Counts {
 	}
 	tot := (p.totHi[j] - p.totHi[i]) + (p.totLo[j] - p.totLo[i])
 	bad := (p.badHi[j] - p.badHi[i]) + (p.badLo[j] - p.badLo[i])
+	if p.edges != nil {
+		ej, ei := p.edges[j], p.edges[i]
+		tot += finite(ej.Total) - finite(ei.Total)
+		bad += (finite(ej.Total) - finite(ej.Good)) - (finite(ei.Total) - finite(ei.Good))
+		tot = max(tot, 0)
+		bad = min(bad, tot)
+	}
 	if bad < 0 {
 		bad = 0
 	}
@@ -238,6 +257,15 @@ func (b *Buckets) clip(e, k int) (int, int) {
 		j = i
 	}
 	return i, j
+}
+
+// EdgeAt returns the edge estimate at boundary t (see Edges); zero when there is none.
+func (b *Buckets) EdgeAt(t time.Time) Counts {
+	i, err := b.gridIndex(t)
+	if err != nil || len(b.Edges) != b.Len()+1 || i < 0 || i >= len(b.Edges) {
+		return Counts{}
+	}
+	return b.Edges[i]
 }
 
 // Window returns the counts of the w/Step buckets tiling (end-w, end].

@@ -170,6 +170,11 @@ func (c *Client) RangeGroups(ctx context.Context, query string, start, end time.
 		return nil, stats, fmt.Errorf("range query %q: %d points is more than %d; use a larger step", query, total, MaxRangePoints)
 	}
 	stats.Queries = []string{query}
+	lookback := lookbackDelta(ctx)
+	key := query
+	if lookback > 0 {
+		key = fmt.Sprintf("lookback=%v/%s", lookback, query)
+	}
 
 	cs := chunks(s, e, st, c.chunkPoints(total))
 	results := make([]chunkResult, len(cs))
@@ -181,7 +186,7 @@ func (c *Client) RangeGroups(ctx context.Context, query string, start, end time.
 
 	var todo []int
 	for i, ch := range cs {
-		if r, ok := c.cached(query, st, phase, ch); ok {
+		if r, ok := c.cached(key, st, phase, ch); ok {
 			results[i] = r
 			stats.CacheHits++
 			continue
@@ -266,7 +271,7 @@ func (c *Client) RangeGroups(ctx context.Context, query string, start, end time.
 			copy(groups[g].Present[ch.offset:ch.offset+n], sr.present[lo:lo+n])
 		}
 		if fetched[i] && c.cache != nil && ch.to < cutoff && len(warnings[i]) == 0 {
-			c.cache.put(cacheKey(query, st, phase, ch.n), r)
+			c.cache.put(cacheKey(key, st, phase, ch.n), r)
 		}
 	}
 	return groups, stats, nil
@@ -298,9 +303,13 @@ func (c *Client) fetch(ctx context.Context, query string, ch chunk, step int64) 
 		warns v1.Warnings
 		infos v1.Infos
 	)
+	var opts []v1.Option
+	if d := lookbackDelta(ctx); d > 0 {
+		opts = append(opts, v1.WithLookbackDelta(d))
+	}
 	_, err := c.call(ctx, op, func(ctx context.Context) error {
 		var err error
-		val, warns, infos, err = c.api.QueryRange(ctx, query, v1.Range{Start: from, End: to, Step: time.Duration(step) * time.Millisecond})
+		val, warns, infos, err = c.api.QueryRange(ctx, query, v1.Range{Start: from, End: to, Step: time.Duration(step) * time.Millisecond}, opts...)
 		return err
 	})
 	if err != nil {

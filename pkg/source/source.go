@@ -175,9 +175,9 @@ func (c *Client) wrap(ctx context.Context, op string, status int, err error) err
 	}
 	msg += ": " + errorText(err)
 	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
-		return &sourceError{msg: redact(msg), cause: err}
+		return &sourceError{msg: redact(msg), cause: err, status: status}
 	}
-	return &sourceError{msg: redact(msg), cause: err, downstream: true}
+	return &sourceError{msg: redact(msg), cause: err, downstream: true, status: status}
 }
 
 // errorText renders err, replacing URLs of transport errors by the (credential-free) operation.
@@ -194,6 +194,7 @@ type sourceError struct {
 	msg        string
 	cause      error
 	downstream bool
+	status     int // the HTTP status of the answer, 0 when there was none
 }
 
 // Error returns the redacted message.

@@ -154,10 +154,22 @@ describe('ConfigEditor', () => {
       expect.objectContaining({ jsonData: expect.objectContaining({ cacheEntries: 0 }) })
     );
 
-    await userEvent.click(document.getElementById('nines-range-semantics')!);
-    await userEvent.click(await screen.findByRole('option', { name: /Closed \(Prometheus 2.x, VictoriaMetrics\)/ }));
+    // The editor is controlled and the test does not re-render it: paste whole values.
+    await userEvent.click(document.getElementById('nines-time-interval')!);
+    await userEvent.paste('30s');
     expect(onOptionsChange).toHaveBeenLastCalledWith(
-      expect.objectContaining({ jsonData: expect.objectContaining({ rangeSemantics: 'closed' }) })
+      expect.objectContaining({ jsonData: expect.objectContaining({ timeInterval: '30s' }) })
+    );
+    await userEvent.click(document.getElementById('nines-max-gap')!);
+    await userEvent.paste('2h');
+    expect(onOptionsChange).toHaveBeenLastCalledWith(
+      expect.objectContaining({ jsonData: expect.objectContaining({ maxGap: '2h' }) })
+    );
+
+    await userEvent.click(document.getElementById('nines-range-semantics')!);
+    await userEvent.click(await screen.findByRole('option', { name: /Look-behind increase \(VictoriaMetrics\)/ }));
+    expect(onOptionsChange).toHaveBeenLastCalledWith(
+      expect.objectContaining({ jsonData: expect.objectContaining({ rangeSemantics: 'lookbehind' }) })
     );
   });
 

@@ -227,16 +227,46 @@ export function ConfigEditor(props: Props) {
             />
           </InlineField>
           <InlineField
-            label="Range semantics"
+            label="Scrape interval"
             labelWidth={24}
-            tooltip="Whether the source's range selectors include their start. Detect asks the source once; choose Closed for VictoriaMetrics."
+            tooltip="How often Prometheus scrapes your targets, as in Grafana's Prometheus data source (e.g. 15s, 1m). Empty: 1m."
+          >
+            <Input
+              id="nines-time-interval"
+              width={20}
+              placeholder="1m"
+              value={jsonData.timeInterval ?? ''}
+              onChange={(e) => setJsonData({ timeInterval: e.currentTarget.value.trim() || undefined })}
+            />
+          </InlineField>
+          <InlineField
+            label="Bridge gaps up to"
+            labelWidth={24}
+            tooltip="When the source has no samples for a while (Prometheus down, target unreachable), the counter's growth across the gap is counted when the gap is at most this long (e.g. 1h, the default); longer gaps are reported in a notice."
+          >
+            <Input
+              id="nines-max-gap"
+              width={20}
+              placeholder="1h"
+              value={jsonData.maxGap ?? ''}
+              onChange={(e) => setJsonData({ maxGap: e.currentTarget.value.trim() || undefined })}
+            />
+          </InlineField>
+          <InlineField
+            label="Counter growth"
+            labelWidth={24}
+            tooltip="How Nines asks the source for a counter's growth per bucket. Detect asks the source once and picks the right form for Prometheus 2.x/3.x, Prometheus 3 with extended range selectors, or VictoriaMetrics."
             htmlFor="nines-range-semantics"
           >
             <Combobox<RangeSemantics>
               id="nines-range-semantics"
               width={40}
               options={RANGE_SEMANTICS}
-              value={jsonData.rangeSemantics ?? 'auto'}
+              value={
+                jsonData.rangeSemantics === 'closed' || jsonData.rangeSemantics === 'leftOpen'
+                  ? 'lastSample'
+                  : (jsonData.rangeSemantics ?? 'auto')
+              }
               onChange={(v) => setJsonData({ rangeSemantics: v.value })}
             />
           </InlineField>

@@ -1,0 +1,206 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nines-slo/nines/pkg/promql"
+	"github.com/nines-slo/nines/pkg/series"
+	"github.com/nines-slo/nines/pkg/slo"
+	"github.com/nines-slo/nines/pkg/source"
+)
+
+// maxPeakQueries bounds the follow-up queries for counter resets in one fetch; beyond
+// it a reset counts the value since the restart only.
+const maxPeakQueries = 32
+
+// lastGrowth is the growth per bucket of one series, from its last values at the
+// bucket boundaries.
+type lastGrowth struct {
+	// Growth[i] is the growth in bucket i, from boundary i to boundary i+1.
+	Growth []float64
+	// Resets are the buckets where the counter went down (a restart).
+	Resets []int
+	// Gaps are the buckets where the series has a value again after having none at the
+	// bucket's start, having had one before: a gap longer than the lookup bound.
+	Gaps []int
+}
+
+// growthFromLast turns the last value at or before each of n+1 boundaries into the
+// growth of the n buckets between them: the difference where the counter did not go
+// down; after a reset, the value since the restart (the caller adds the growth before
+// it); nothing where the series has no value at the bucket's start (it is new, or
+// comes back after a longer gap: Prometheus too counts a series from its first sample).
+func growthFromLast(values []float64, present []bool) lastGrowth {
+	n := len(values) - 1
+	if n < 1 {
+		return lastGrowth{}
+	}
+	g := lastGrowth{Growth: make([]float64, n)}
+	seen := false
+	for i := 0; i < n; i++ {
+		seen = seen || present[i]
+		if !present[i+1] {
+			continue
+		}
+		if !present[i] {
+			if seen {
+				g.Gaps = append(g.Gaps, i)
+			}
+			continue
+		}
+		d := values[i+1] - values[i]
+		if d >= 0 {
+			g.Growth[i] = d
+			continue
+		}
+		g.Growth[i] = values[i+1]
+		g.Resets = append(g.Resets, i)
+	}
+	return g
+}
+
+// perSeries is the growth per bucket of every series a selector matches, with its labels.
+type perSeries struct {
+	Labels map[string]string
+	Growth []float64
+}
+
+// lastSampleGrowth reads last_over_time(selector[gap]) at every boundary of b and
+// returns each series' growth per bucket, with counter resets completed by the highest
+// sample of the bucket and warnings for gaps longer than the bound.
+func (e *Engine) lastSampleGrowth(ctx context.Context, s *slo.SLO, selector string, b *series.Buckets) ([]perSeries, source.Stats, error) {
+	gap := e.gap()
+	q, err := promql.LastValues(selector, gap)
+	if err != nil {
+		return nil, source.Stats{}, fmt.Errorf("SLO %s: %w", s.Name, err)
+	}
+	groups, st, err := e.Source.RangeGroups(ctx, q, b.Start, b.End(), b.Step)
+	if err != nil {
+		return nil, st, fmt.Errorf("SLO %s: %w", s.Name, err)
+	}
+	out := make([]perSeries, 0, len(groups))
+	peaks := 0
+	for _, gr := range groups {
+		lg := growthFromLast(gr.Values, gr.Present)
+		if lg.Growth == nil {
+			continue
+		}
+		for _, i := range lg.Resets {
+			if peaks >= maxPeakQueries {
+				break
+			}
+			peaks++
+			// The growth before the restart: the highest sample of the bucket (the
+			// old process's last value) minus the value at the bucket's start.
+			pq, err := promql.PeakOf(selector, gr.Labels, b.Step)
+			if err != nil {
+				return nil, st, fmt.Errorf("SLO %s: %w", s.Name, err)
+			}
+			peak, ok, err := e.Source.Instant(ctx, pq, b.BucketEnd(i))
+			st.Requests++
+			st.Queries = append(st.Queries, pq)
+			if err != nil {
+				return nil, st, fmt.Errorf("SLO %s: %w", s.Name, err)
+			}
+			if ok && peak > gr.Values[i] {
+				lg.Growth[i] += peak - gr.Values[i]
+			}
+		}
+		for _, i := range lg.Gaps {
+			st.Warnings = append(st.Warnings, fmt.Sprintf("%s: no samples of %s for more than %s before %s; events in that gap are not counted (raise maxGap to bridge it)",
+				s.Name, describe(selector, gr.Labels), slo.FormatDuration(gap), b.BucketEnd(i).UTC().Format(time.RFC3339)))
+		}
+		out = append(out, perSeries{Labels: gr.Labels, Growth: lg.Growth})
+	}
+	return out, st, nil
+}
+
+// describe names one series of a selector, e.g. http_requests_total{code="500"}.
+func describe(selector string, ls map[string]string) string {
+	name := selector
+	if i := strings.IndexByte(name, '{'); i >= 0 {
+		name = name[:i]
+	}
+	keys := make([]string, 0, len(ls))
+	for k := range ls {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s=%q", k, ls[k])
+	}
+	return name + "{" + strings.Join(parts, ",") + "}"
+}
+
+// lastSampleBuckets fills b from the last values of the SLO's plain counter selectors,
+// per series, computing the growth in Go: one selector evaluation per counter, as
+// cheap for Prometheus as increase(). A grouped SLO reads its total selector only.
+func (e *Engine) lastSampleBuckets(ctx context.Context, s *slo.SLO, p promql.Plain, b *series.Buckets) (*Fetched, error) {
+	sum := func(ps []perSeries, keep func(map[string]string) bool, dst []float64) {
+		for _, x := range ps {
+			if keep != nil && !keep(x.Labels) {
+				continue
+			}
+			for i, v := range x.Growth {
+				if i < len(dst) {
+					dst[i] += v
+				}
+			}
+		}
+	}
+	if g, ok := promql.ForSLOGrouped(s, promql.Tiling{Form: promql.FormLastSample, Step: b.Step}); ok {
+		ps, st, err := e.lastSampleGrowth(ctx, s, p.Total, b)
+		if err != nil {
+			return nil, err
+		}
+		part := make([]float64, b.Len())
+		sum(ps, nil, b.Total)
+		sum(ps, g.Select, part)
+		for i := range b.Total {
+			if g.Bad {
+				b.Good[i] = b.Total[i] - part[i]
+			} else {
+				b.Good[i] = part[i]
+			}
+		}
+		return newFetched(b, st), nil
+	}
+	first := p.Good
+	if first == "" {
+		first = p.Bad
+	}
+	var (
+		wg         sync.WaitGroup
+		pp, tp     []perSeries
+		pst, tst   source.Stats
+		perr, terr error
+	)
+	wg.Add(2)
+	go func() { defer wg.Done(); pp, pst, perr = e.lastSampleGrowth(ctx, s, first, b) }()
+	go func() { defer wg.Done(); tp, tst, terr = e.lastSampleGrowth(ctx, s, p.Total, b) }()
+	wg.Wait()
+	if perr != nil {
+		return nil, perr
+	}
+	if terr != nil {
+		return nil, terr
+	}
+	part := make([]float64, b.Len())
+	sum(pp, nil, part)
+	sum(tp, nil, b.Total)
+	for i := range b.Total {
+		if p.Good != "" {
+			b.Good[i] = part[i]
+		} else {
+			b.Good[i] = b.Total[i] - part[i]
+		}
+	}
+	pst.Add(tst)
+	return newFetched(b, pst), nil
+}

@@ -17,6 +17,9 @@ export class DataSource extends DataSourceWithBackend<NinesQuery, NinesOptions> 
   constructor(instanceSettings: DataSourceInstanceSettings<NinesOptions>) {
     super(instanceSettings);
     this.variables = new NinesVariableSupport(this);
+    // As in Grafana's Prometheus data source: panels never ask for points finer than the
+    // scrape interval.
+    this.interval = instanceSettings.jsonData.timeInterval || undefined;
   }
 
   getDefaultQuery(_: CoreApp): Partial<NinesQuery> {

@@ -240,9 +240,8 @@ func (e *Engine) RollingCounts(ctx context.Context, s *slo.SLO, from, to time.Ti
 	if len(windows) == 0 {
 		return nil, fmt.Errorf("SLO %s: no windows", s.Name)
 	}
-	if interval < MinStep {
-		interval = MinStep
-	}
+	// Points are never finer than the scrape interval (Grafana's timeInterval setting).
+	interval = max(interval, MinStep, e.ScrapeInterval)
 	step := SliceStep(s, interval, windows...)
 	times := outputTimes(from, to, interval, step)
 	var maxW time.Duration

@@ -197,3 +197,10 @@ describe('variables', () => {
     expect(Array.from(fields[1].values)).toEqual(['checkout', 'search']);
   });
 });
+
+describe('scrape interval', () => {
+  it('makes the scrape interval the minimum interval of panels, as the Prometheus data source does', () => {
+    expect(new DataSource({ ...settings(), jsonData: { timeInterval: '30s' } }).interval).toBe('30s');
+    expect(new DataSource(settings()).interval).toBeUndefined();
+  });
+});

@@ -138,4 +138,3 @@ func TestRealScrapes(t *testing.T) {
 		assert.NotZero(t, ss.T[0]%1000, "scrapes are not on the second: %v", ss.Labels)
 	}
 }
-

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/promql"
 	"github.com/prometheus/prometheus/promql/parser"
+	"github.com/prometheus/prometheus/promql/parser/posrange"
 	"github.com/prometheus/prometheus/storage"
 	"github.com/prometheus/prometheus/util/annotations"
 )
@@ -70,7 +71,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("/api/v1/label/{name}/values", s.handleLabelValues)
 	mux.HandleFunc("/api/v1/series", s.handleSeries)
 	mux.HandleFunc("/api/v1/status/buildinfo", func(w http.ResponseWriter, r *http.Request) {
-		writeData(w, map[string]string{"version": Version(), "revision": "", "branch": "", "goVersion": ""}, nil)
+		writeData(w, map[string]string{"version": s.mode.Version(), "revision": "", "branch": "", "goVersion": ""}, nil)
 	})
 	mux.HandleFunc("/-/healthy", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "Healthy.") })
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -158,8 +159,13 @@ func (s *Server) handleQuery(w http.ResponseWriter, r *http.Request) {
 		fail(w, badData("invalid parameter \"time\": %v", err))
 		return
 	}
+	opts, e := s.queryOpts(r)
+	if e != nil {
+		fail(w, e)
+		return
+	}
 	q, e := s.prepare(r.Context(), r.FormValue("query"), func(ctx context.Context, qs string) (promql.Query, error) {
-		return s.engine.NewInstantQuery(ctx, s.db, nil, qs, ts)
+		return s.engine.NewInstantQuery(ctx, s.db, opts, qs, ts)
 	})
 	if e != nil {
 		fail(w, e)
@@ -203,8 +209,13 @@ func (s *Server) handleQueryRange(w http.ResponseWriter, r *http.Request) {
 		fail(w, badData("exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)"))
 		return
 	}
+	opts, e := s.queryOpts(r)
+	if e != nil {
+		fail(w, e)
+		return
+	}
 	q, e := s.prepare(r.Context(), r.FormValue("query"), func(ctx context.Context, qs string) (promql.Query, error) {
-		return s.engine.NewRangeQuery(ctx, s.db, nil, qs, start, end, step)
+		return s.engine.NewRangeQuery(ctx, s.db, opts, qs, start, end, step)
 	})
 	if e != nil {
 		fail(w, e)
@@ -220,12 +231,92 @@ func orMissing(err error) error {
 	return err
 }
 
+// queryOpts reads the lookback_delta parameter (a duration or float seconds; absent, zero
+// or negative: the default 5m), as Prometheus does.
+func (s *Server) queryOpts(r *http.Request) (promql.QueryOpts, *apiError) {
+	var d time.Duration
+	if v := r.FormValue("lookback_delta"); v != "" {
+		var err error
+		if d, err = parseDuration(v); err != nil {
+			return nil, badData("invalid parameter \"query\": error parsing lookback delta duration: %v", err)
+		}
+	}
+	return promql.NewPrometheusQueryOpts(false, s.mode.lookback(d), nil), nil
+}
+
+// refuseExtended returns a parse error for the first selector of e that uses the anchored
+// or smoothed modifier, for the modes whose Prometheus does not accept them: Prometheus
+// 2.x does not know the words, Prometheus 3 without
+// --enable-feature=promql-extended-range-selectors does not enable them.
+func refuseExtended(qs string, e parser.Expr, mode Mode) error {
+	if mode == Prometheus3Extended {
+		return nil
+	}
+	var found *parser.VectorSelector
+	var where posrange.PositionRange
+	inAggregation := false
+	parser.Inspect(e, func(n parser.Node, path []parser.Node) error {
+		vs, ok := n.(*parser.VectorSelector)
+		if !ok || found != nil || !(vs.Anchored || vs.Smoothed) {
+			return nil
+		}
+		found, where = vs, vs.PositionRange()
+		if len(path) > 0 {
+			if m, ok := path[len(path)-1].(*parser.MatrixSelector); ok {
+				where = m.PositionRange()
+			}
+		}
+		for _, p := range path {
+			if _, ok := p.(*parser.AggregateExpr); ok {
+				inAggregation = true
+			}
+		}
+		return nil
+	})
+	if found == nil {
+		return nil
+	}
+	word := "anchored"
+	if found.Smoothed {
+		word = "smoothed"
+	}
+	if mode == Prometheus2 {
+		// As Prometheus 2.42 says it: at the word, which it lexes as an identifier.
+		where = found.PositionRange()
+		l := parser.Lex(qs)
+		for {
+			var it parser.Item
+			l.NextItem(&it)
+			if it.Typ == parser.EOF || it.Typ == parser.ERROR {
+				break
+			}
+			if it.Pos >= found.PositionRange().Start && it.Val == word {
+				where = posrange.PositionRange{Start: it.Pos, End: it.Pos + posrange.Pos(len(word))}
+				break
+			}
+		}
+		msg := fmt.Sprintf("unexpected identifier %q", word)
+		if inAggregation {
+			msg += " in aggregation" // the yacc parser's error recovery stops at the aggregation
+		}
+		return &parser.ParseErr{PositionRange: where, Err: errors.New(msg), Query: qs}
+	}
+	return &parser.ParseErr{PositionRange: where, Err: fmt.Errorf("%s modifier is experimental and not enabled", word), Query: qs}
+}
+
 func (s *Server) prepare(ctx context.Context, qs string, mk func(context.Context, string) (promql.Query, error)) (promql.Query, *apiError) {
 	if strings.TrimSpace(qs) == "" {
 		return nil, badData("invalid parameter \"query\": empty query")
 	}
-	closed, err := qs, error(nil)
-	if !s.raw {
+	expr, err := queryParser.ParseExpr(qs)
+	if err == nil {
+		err = refuseExtended(qs, expr, s.mode)
+	}
+	if err != nil {
+		return nil, badData("invalid parameter \"query\": %v", err)
+	}
+	closed := qs
+	if s.mode == Prometheus2 {
 		if closed, err = Closed(qs); err != nil {
 			return nil, badData("invalid parameter \"query\": %v", err)
 		}

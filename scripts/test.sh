@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test of Nines on a fresh machine: installs what the tests need
-# (Debian's prometheus for the integration tests, Go modules, npm packages),
-# then runs go vet, the Go tests (against a real Prometheus they start on
-# 127.0.0.1), the plugin build, and the front-end checks and tests.
+# (Debian's prometheus and victoria-metrics for the integration tests, Go
+# modules, npm packages), then runs go vet, the Go tests with the race detector
+# (against a real Prometheus and VictoriaMetrics they start on 127.0.0.1), the
+# plugin build, and the front-end checks and tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,7 +20,9 @@ apt_install() {
 }
 
 command -v promtool >/dev/null && command -v prometheus >/dev/null || apt_install prometheus
+command -v victoria-metrics >/dev/null || apt_install victoria-metrics
 command -v docker-compose >/dev/null || apt_install docker-compose
+command -v gcc >/dev/null || apt_install gcc libc6-dev # go test -race needs cgo
 
 echo "== go: modules, format, vet"
 go mod download
@@ -38,5 +41,5 @@ if [ -f package.json ]; then
   bash scripts/frontend-test.sh
 fi
 
-echo "== go: tests (unit, golden frames, integration against a real Prometheus, end to end over gRPC)"
-CI="${CI:-}" go test -count=1 -timeout 40m ./pkg/...
+echo "== go: tests with -race (unit, golden frames, integration against a real Prometheus and VictoriaMetrics, end to end over gRPC)"
+CI="${CI:-}" go test -race -count=1 -timeout 60m ./pkg/...

@@ -5,7 +5,7 @@ package engine
 import (
 	"context"
 	"fmt"
-	"math"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -181,47 +181,106 @@ func (e *Engine) Buckets(ctx context.Context, s *slo.SLO, from, to time.Time, st
 		}
 	}
 	n := int(to.Sub(from) / step)
-	b := series.New(from, step, n)
-	// Fine buckets also learn when the last sample before each boundary was taken, to
-	// estimate window edges between samples (series.EdgesFrom).
-	var (
-		wg      sync.WaitGroup
-		last    source.Series
-		lastSt  source.Stats
-		lastErr error
-		lastQ   string
-	)
 	occurrences := s.Budgeting.Method == "" || s.Budgeting.Method == slo.Occurrences
-	if step <= series.MaxEdgeSpan && occurrences {
-		if q, err := promql.LastSampleTime(s, le); err == nil {
-			lastQ = q
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				last, lastSt, lastErr = e.Source.Range(ctx, lastQ, from, to, step)
-			}()
-		}
+	if step > series.MaxEdgeStep || !occurrences {
+		return e.growth(ctx, s, series.New(from, step, n), le)
 	}
-	f, err := e.growth(ctx, s, b, le)
+	// Fine buckets also learn when the total counter was sampled, to estimate window
+	// edges between samples (series.EdgesFrom); they read a few buckets past to, so that
+	// the edge at to is interpolated from the sample after it where there is one.
+	cq, rq, err := promql.Sampled(s, le, step, e.gap()+edgeProbeSpan)
+	if err != nil {
+		return e.growth(ctx, s, series.New(from, step, n), le)
+	}
+	ext := int(edgeLookahead / step)
+	bx := series.New(from, step, n+ext)
+	var (
+		wg         sync.WaitGroup
+		counts     source.Series
+		cst        source.Stats
+		raw        [][]int64
+		cerr, rerr error
+	)
+	wg.Add(2)
+	go func() { defer wg.Done(); counts, cst, cerr = e.Source.Range(ctx, cq, from.Add(step), bx.End(), step) }()
+	go func() { defer wg.Done(); raw, rerr = e.Source.SampleTimes(ctx, rq, to) }()
+	f, err := e.growth(ctx, s, bx, le)
 	wg.Wait()
 	if err != nil {
 		return nil, err
 	}
-	if lastQ != "" {
-		if lastErr != nil {
-			return nil, fmt.Errorf("SLO %s: %w", s.Name, lastErr)
-		}
-		ms := make([]float64, n+1)
-		for i := range ms {
-			ms[i] = math.NaN()
-			if i < len(last.Values) && last.Present[i] {
-				ms[i] = math.Round(last.Values[i] * 1000)
-			}
-		}
-		b.Edges = series.EdgesFrom(b, ms, series.MaxEdgeSpan)
-		f.merge(newFetched(nil, lastSt))
+	if cerr != nil {
+		return nil, fmt.Errorf("SLO %s: %w", s.Name, cerr)
 	}
+	cst.Requests++ // the raw-sample probe
+	cst.Queries = append(cst.Queries, rq)
+	f.merge(newFetched(nil, cst))
+	b := &series.Buckets{Start: from, Step: step, Good: bx.Good[:n], Total: bx.Total[:n]}
+	if rerr == nil {
+		if last := sampleTimes(bx, counts, raw); last != nil {
+			b.Edges = series.EdgesFrom(bx, last, e.gap())[:n+1]
+		}
+	}
+	f.Buckets = b
 	return f, nil
+}
+
+// edgeLookahead is how far past the end of a fetch fine buckets are read, for the
+// sample after the last edge.
+const edgeLookahead = 5 * time.Minute
+
+// edgeProbeSpan is how far back, beyond the gap bound, the raw samples are read to learn
+// the scrape interval and phase.
+const edgeProbeSpan = 10 * time.Minute
+
+// sampleTimes estimates the time of the last sample at or before each boundary of b
+// (Unix ms, NaN when unknown) from the samples per bucket (counts, on the grid of bucket
+// ends) and the raw sample times of the latest span: the scrapes are taken to happen every
+// interval at the phase seen there, the last one at or before a boundary whose bucket
+// has samples; a boundary after a bucket without samples keeps the previous boundary's.
+// It returns nil when the raw samples do not show an interval.
+func sampleTimes(b *series.Buckets, counts source.Series, raw [][]int64) []float64 {
+	var iv, phase int64
+	for _, ts := range raw {
+		if len(ts) < 3 {
+			continue
+		}
+		diffs := make([]int64, len(ts)-1)
+		for i := 1; i < len(ts); i++ {
+			diffs[i-1] = ts[i] - ts[i-1]
+		}
+		sort.Slice(diffs, func(i, j int) bool { return diffs[i] < diffs[j] })
+		iv = diffs[len(diffs)/2]
+		if iv <= 0 {
+			return nil
+		}
+		// Round the interval to whole seconds (scrape intervals are), the phase to ms.
+		iv = max((iv+500)/1000*1000, 1000)
+		phase = ((ts[len(ts)-1] % iv) + iv) % iv
+		break
+	}
+	if iv == 0 {
+		return nil
+	}
+	n := b.Len()
+	step := b.Step.Milliseconds()
+	start := b.Start.UnixMilli()
+	last := make([]float64, n+1)
+	for i := 0; i <= n; i++ {
+		boundary := start + int64(i)*step
+		modelled := boundary - (((boundary-phase)%iv)+iv)%iv
+		if i == 0 {
+			last[i] = float64(modelled)
+			continue
+		}
+		k := i - 1 // the bucket ending at this boundary
+		if k < len(counts.Values) && counts.Present[k] && counts.Values[k] > 0 {
+			last[i] = float64(max(modelled, boundary-step+1))
+			continue
+		}
+		last[i] = last[i-1]
+	}
+	return last
 }
 
 // growth fills b with the per-bucket growth of the SLO's counters.

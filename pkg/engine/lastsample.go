@@ -85,6 +85,7 @@ func (e *Engine) lastSampleGrowth(ctx context.Context, s *slo.SLO, selector stri
 	}
 	out := make([]perSeries, 0, len(groups))
 	peaks := 0
+	gaps := map[int][]string{} // bucket → series that came back after a longer gap
 	for _, gr := range groups {
 		lg := growthFromLast(gr.Values, gr.Present)
 		if lg.Growth == nil {
@@ -112,10 +113,22 @@ func (e *Engine) lastSampleGrowth(ctx context.Context, s *slo.SLO, selector stri
 			}
 		}
 		for _, i := range lg.Gaps {
-			st.Warnings = append(st.Warnings, fmt.Sprintf("%s: no samples of %s for more than %s before %s; events in that gap are not counted (raise maxGap to bridge it)",
-				s.Name, describe(selector, gr.Labels), slo.FormatDuration(gap), b.BucketEnd(i).UTC().Format(time.RFC3339)))
+			gaps[i] = append(gaps[i], describe(selector, gr.Labels))
 		}
 		out = append(out, perSeries{Labels: gr.Labels, Growth: lg.Growth})
+	}
+	at := make([]int, 0, len(gaps))
+	for i := range gaps {
+		at = append(at, i)
+	}
+	sort.Ints(at)
+	for _, i := range at {
+		who := gaps[i][0]
+		if len(gaps[i]) > 1 {
+			who = fmt.Sprintf("%s and %d more series", who, len(gaps[i])-1)
+		}
+		st.Warnings = append(st.Warnings, fmt.Sprintf("%s: no samples of %s for more than %s before %s; any events in that gap are not counted (maxGap bridges gaps up to %s)",
+			s.Name, who, slo.FormatDuration(gap), b.BucketEnd(i).UTC().Format(time.RFC3339), slo.FormatDuration(gap)))
 	}
 	return out, st, nil
 }

@@ -127,13 +127,17 @@ func growthCall(v *parser.VectorSelector, t Tiling) parser.Expr {
 	}
 }
 
-// LastSampleTime returns the query of the time of the last sample at or before each
-// step of the SLO's total counter (the first selector of its total), for estimating
-// window edges between samples: max(timestamp(selector)).
-func LastSampleTime(s *slo.SLO, le string) (string, error) {
+// Sampled returns the queries that tell when the SLO's total counter (the first selector
+// of its total) was sampled, for estimating window edges between samples: per bucket of
+// r, the most samples any of its series has (max(count_over_time(sel[r]))), and its raw
+// samples over the last span (sel[span], an instant query).
+func Sampled(s *slo.SLO, le string, r, span time.Duration) (perBucket, raw string, err error) {
+	if err := checkDuration("bucket", r); err != nil {
+		return "", "", err
+	}
 	_, _, total, err := forSLO(s, Tiling{Form: FormIncrease, Step: time.Minute}, le)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	var first *parser.VectorSelector
 	parser.Inspect(total, func(n parser.Node, _ []parser.Node) error {
@@ -143,11 +147,14 @@ func LastSampleTime(s *slo.SLO, le string) (string, error) {
 		return nil
 	})
 	if first == nil {
-		return "", fmt.Errorf("SLO %s: total has no series selector", s.Name)
+		return "", "", fmt.Errorf("SLO %s: total has no series selector", s.Name)
 	}
-	return (&parser.AggregateExpr{Op: parser.MAX, Expr: &parser.Call{
-		Func: parser.Functions["timestamp"], Args: parser.Expressions{first},
-	}}).String(), nil
+	count := &parser.AggregateExpr{Op: parser.MAX, Expr: &parser.Call{
+		Func: parser.Functions["count_over_time"],
+		Args: parser.Expressions{&parser.MatrixSelector{VectorSelector: copySelector(first), Range: r}},
+	}}
+	rawSel := &parser.MatrixSelector{VectorSelector: copySelector(first), Range: span}
+	return count.String(), rawSel.String(), nil
 }
 
 // Plain holds the counters of an SLO when each is a plain series selector: then Nines

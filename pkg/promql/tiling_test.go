@@ -64,9 +64,10 @@ func TestTilingRefusesBadInput(t *testing.T) {
 	}
 }
 
-func TestLastSampleTime(t *testing.T) {
+func TestSampled(t *testing.T) {
 	s := ratio(`x_total{job="a",code!~"5.."}`, "", `x_total{job="a"}`)
-	got, err := LastSampleTime(s, "")
+	count, raw, err := Sampled(s, "", time.Minute, 10*time.Minute)
 	require.NoError(t, err)
-	assert.Equal(t, `max(timestamp(x_total{job="a"}))`, got)
+	assert.Equal(t, `max(count_over_time(x_total{job="a"}[1m]))`, count)
+	assert.Equal(t, `x_total{job="a"}[10m]`, raw)
 }

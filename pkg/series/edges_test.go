@@ -22,7 +22,8 @@ func TestEdgesFrom(t *testing.T) {
 	}{
 		{
 			// One sample a minute at +20s: each boundary is 40s after its last sample and
-			// 20s before the next, so 2/3 of the next bucket's growth lies before it.
+			// 20s before the next, so 2/3 of the next bucket's growth lies before it (at
+			// the end of the data, 2/3 of the bucket before).
 			name:  "offset scrapes",
 			total: []float64{60, 90, 30},
 			good:  []float64{60, 60, 30},
@@ -44,6 +45,15 @@ func TestEdgesFrom(t *testing.T) {
 			good:  []float64{10, 0, 0, 0, 0, 0, 0, 600},
 			last:  []float64{-30, 30, 30, 30, 30, 30, 30, 30, 450},
 			want:  []Counts{{5, 5}, {}, {}, {}, {}, {}, {}, {}, {}},
+		},
+		{
+			// A gap within the bound: a boundary inside it takes its share of the growth
+			// across the gap (the sample times come back NaN from the 5m lookback).
+			name:  "bridged gap",
+			total: []float64{0, 0, 0, 0, 0, 0, 0, 600},
+			good:  []float64{0, 0, 0, 0, 0, 0, 0, 600},
+			last:  []float64{-30, -30, -30, -30, -30, -30, nan, nan, 450},
+			want:  []Counts{{37.5, 37.5}, {112.5, 112.5}, {187.5, 187.5}, {262.5, 262.5}, {337.5, 337.5}, {412.5, 412.5}, {487.5, 487.5}, {562.5, 562.5}, {37.5, 37.5}},
 		},
 		{
 			name:  "unknown sample times",
@@ -69,7 +79,11 @@ func TestEdgesFrom(t *testing.T) {
 			for i, v := range c.last {
 				last[i] = ms(v)
 			}
-			got := EdgesFrom(b, last, MaxEdgeSpan)
+			span := 5 * time.Minute
+			if c.name == "bridged gap" {
+				span = time.Hour
+			}
+			got := EdgesFrom(b, last, span)
 			require.Len(t, got, len(c.want))
 			for i := range got {
 				assert.InDelta(t, c.want[i].Good, got[i].Good, 1e-9, "good at boundary %d", i)
@@ -88,7 +102,7 @@ func TestEdgesTelescope(t *testing.T) {
 	for i := range last {
 		last[i] = float64(start.UnixMilli()) + last[i]*1000
 	}
-	b.Edges = EdgesFrom(b, last, MaxEdgeSpan)
+	b.Edges = EdgesFrom(b, last, 5*time.Minute)
 	whole, err := b.Between(start, start.Add(4*time.Minute))
 	require.NoError(t, err)
 	a, err := b.Between(start, start.Add(2*time.Minute))
@@ -97,7 +111,8 @@ func TestEdgesTelescope(t *testing.T) {
 	require.NoError(t, err)
 	assert.InDelta(t, whole.Total, a.Total+c.Total, 1e-9)
 	assert.InDelta(t, whole.Bad(), a.Bad()+c.Bad(), 1e-9)
-	// (0, 2m]: 60+90 from the buckets, plus 40s of the third bucket's 60 s span (20), minus 40 at the start.
+	// (0, 2m]: 60+90 from the buckets, plus 2/3 of the third bucket (20), minus 40 at
+	// the start.
 	assert.InDelta(t, 60+90+20-40, a.Total, 1e-9)
 	assert.Equal(t, Counts{Good: 40, Total: 60}, b.EdgeAt(start.Add(time.Minute)))
 }

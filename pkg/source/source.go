@@ -320,3 +320,30 @@ func (c *Client) LabelValues(ctx context.Context, label string, match string, st
 	}
 	return out, nil
 }
+
+// SampleTimes runs an instant query at t that yields a range vector (e.g. x[10m]) and
+// returns the times of the raw samples of each series, in Unix milliseconds.
+func (c *Client) SampleTimes(ctx context.Context, query string, t time.Time) ([][]int64, error) {
+	var val model.Value
+	op := fmt.Sprintf("query %q at %s", query, t.UTC().Format(time.RFC3339))
+	if _, err := c.call(ctx, op, func(ctx context.Context) error {
+		var err error
+		val, _, _, err = c.api.Query(ctx, query, t)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	m, ok := val.(model.Matrix)
+	if !ok {
+		return nil, downstream("%s: unexpected result type %s, want matrix", op, typeOf(val))
+	}
+	out := make([][]int64, 0, len(m))
+	for _, ss := range m {
+		ts := make([]int64, len(ss.Values))
+		for i, p := range ss.Values {
+			ts[i] = int64(p.Timestamp)
+		}
+		out = append(out, ts)
+	}
+	return out, nil
+}

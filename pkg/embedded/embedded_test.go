@@ -119,11 +119,11 @@ func TestSameAsPrometheus(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, a, b, lbl)
 	}
-	// The engine's probe sees Prometheus 2.x range semantics on both.
+	// The engine's probe sees an extrapolating increase (Prometheus) on both.
 	for name, c := range clients {
-		open, err := c.LeftOpenRanges(ctx)
+		g, err := c.ProbeGrowth(ctx)
 		require.NoError(t, err, name)
-		require.False(t, open, name)
+		require.Equal(t, source.GrowthExtrapolated, g, name)
 	}
 	v, err := clients["embedded"].Version(ctx)
 	require.NoError(t, err)

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/nines-slo/nines/pkg/demo"
+	"github.com/nines-slo/nines/pkg/embedded"
 	"github.com/nines-slo/nines/pkg/engine"
 	"github.com/nines-slo/nines/pkg/internal/promtest"
 	"github.com/nines-slo/nines/pkg/internal/vmtest"
@@ -50,6 +51,19 @@ func TestRealScrapesMatchTruth(t *testing.T) {
 	var backends []backend
 	prom := promtest.StartSamples(t, samples)
 	backends = append(backends, backend{"prometheus 2.42", prom.URL, promql.FormLastSample})
+	for _, m := range []struct {
+		name string
+		mode embedded.Mode
+		form promql.Form
+	}{
+		{"prometheus 3 engine", embedded.Prometheus3, promql.FormLastSample},
+		{"prometheus 3 engine, extended range selectors", embedded.Prometheus3Extended, promql.FormAnchored},
+	} {
+		srv, err := embedded.StartSamples(ctx, samples, m.mode)
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = srv.Close() })
+		backends = append(backends, backend{m.name, srv.URL, m.form})
+	}
 	vm := vmtest.Start(t, samples)
 	backends = append(backends, backend{"victoriametrics", vm.URL, promql.FormIncrease})
 

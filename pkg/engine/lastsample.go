@@ -127,8 +127,8 @@ func (e *Engine) lastSampleGrowth(ctx context.Context, s *slo.SLO, selector stri
 		if len(gaps[i]) > 1 {
 			who = fmt.Sprintf("%s and %d more series", who, len(gaps[i])-1)
 		}
-		st.Warnings = append(st.Warnings, fmt.Sprintf("%s: no samples of %s for more than %s before %s; any events in that gap are not counted (maxGap bridges gaps up to %s)",
-			s.Name, who, slo.FormatDuration(gap), b.BucketEnd(i).UTC().Format(time.RFC3339), slo.FormatDuration(gap)))
+		st.Warnings = append(st.Warnings, fmt.Sprintf("no samples of %s for more than %s before %s; any events in that gap are not counted (maxGap bridges gaps up to %s)",
+			who, slo.FormatDuration(gap), b.BucketEnd(i).UTC().Format(time.RFC3339), slo.FormatDuration(gap)))
 	}
 	return out, st, nil
 }
@@ -141,7 +141,9 @@ func describe(selector string, ls map[string]string) string {
 	}
 	keys := make([]string, 0, len(ls))
 	for k := range ls {
-		keys = append(keys, k)
+		if k != "__name__" {
+			keys = append(keys, k)
+		}
 	}
 	sort.Strings(keys)
 	parts := make([]string, len(keys))

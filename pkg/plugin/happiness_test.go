@@ -108,7 +108,7 @@ func TestHappinessSignals(t *testing.T) {
 	dr = run(t, ds, query("A", QueryHappiness, from, to, time.Minute, `{"slo":"checkout-combined"}`)).Responses["A"]
 	require.NoError(t, dr.Error)
 	require.Len(t, dr.Frames, 2)
-	require.Contains(t, dr.Frames[0].Meta.ExecutedQueryString, `sum(last_over_time(http_requests_total{job="checkout"}[1h]) - last_over_time(http_requests_total{job="checkout"}[1h] offset 1h) >= 0`)
+	require.Contains(t, dr.Frames[0].Meta.ExecutedQueryString, `sum((last_over_time(http_requests_total{job="checkout"}[1h]) - last_over_time(http_requests_total{job="checkout"}[1h] offset 1h) >= 0`)
 
 	// A gauge signal, and a PromQL expression as the signal.
 	dr = run(t, ds, query("A", QueryHappiness, from, to, time.Minute, `{"slo":"checkout-availability","signal":"probe"}`)).Responses["A"]

@@ -82,11 +82,11 @@ func relErr(got, want float64) float64 {
 // The SLI, budget and burn-rate series agree with the generator's true counts to 1e-6
 // (relative, on the bad fraction) at every grid-aligned window end.
 func TestIntegrationFiguresMatchTruth(t *testing.T) {
-	// "leftOpen" asks Prometheus 2.x the way Nines asks Prometheus 3.x (increase over
-	// step+1ms, scaled back): on grid-aligned samples both ways must give the truth.
+	// The probe finds an extrapolating increase on Prometheus 2.x and picks the
+	// counter's last samples; "closed", the setting of earlier versions, means the same.
 	srv := promtest.Shared(t)
-	for _, mode := range []string{"auto", "leftOpen"} {
-		t.Run(mode, func(t *testing.T) { figuresMatchTruth(t, srv.URL, srv.History, mode, mode == "leftOpen") })
+	for _, mode := range []string{"auto", "lastSample", "closed"} {
+		t.Run(mode, func(t *testing.T) { figuresMatchTruth(t, srv.URL, srv.History, mode, "last_over_time(") })
 	}
 }
 
@@ -95,13 +95,27 @@ func TestIntegrationFiguresMatchTruth(t *testing.T) {
 // left-open ranges and the figures still equal the truth.
 func TestPrometheus3FiguresMatchTruth(t *testing.T) {
 	h := demo.Generate(demo.Default())
-	srv, err := embedded.StartPrometheus3(context.Background(), h)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = srv.Close() })
-	figuresMatchTruth(t, srv.URL, h, "auto", true)
+	cases := []struct {
+		name string
+		mode embedded.Mode
+		form string
+	}{
+		{"without extended range selectors", embedded.Prometheus3, "last_over_time("},
+		{"with extended range selectors", embedded.Prometheus3Extended, " anchored)"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			srv, err := embedded.StartSamples(context.Background(), h.Sampled(), c.mode)
+			require.NoError(t, err)
+			t.Cleanup(func() { _ = srv.Close() })
+			figuresMatchTruth(t, srv.URL, h, "auto", c.form)
+		})
+	}
 }
 
-func figuresMatchTruth(t *testing.T, url string, h *demo.History, mode string, leftOpen bool) {
+// figuresMatchTruth checks sli, budget and burnRate series against the truth; every
+// query that ran must contain form (the growth form the probe or the setting picked).
+func figuresMatchTruth(t *testing.T, url string, h *demo.History, mode string, form string) {
 	ds := newTestDatasource(t, url, map[string]any{"rangeSemantics": mode})
 	truth := truths(h)
 	from := time.Date(2026, 2, 20, 0, 0, 0, 0, time.UTC)
@@ -119,11 +133,7 @@ func figuresMatchTruth(t *testing.T, url string, h *demo.History, mode string, l
 		require.NoError(t, dr.Error, refID)
 		require.Len(t, dr.Frames, 3, refID)
 		for _, f := range dr.Frames {
-			if leftOpen {
-				require.Contains(t, f.Meta.ExecutedQueryString, "ms])", "increase over step+1ms")
-			} else {
-				require.NotContains(t, f.Meta.ExecutedQueryString, "ms])")
-			}
+			require.Contains(t, f.Meta.ExecutedQueryString, form)
 			name := f.Fields[1].Labels["slo"]
 			w := window[name]
 			if refID == "burn" {

@@ -333,7 +333,8 @@ type GeneratedPromQL struct {
 	// HandWritten is the SLI over the SLO window as one expression.
 	HandWritten string `json:"handWritten,omitempty"`
 	// GoodOrBad and Total are the per-bucket growth queries in the form that works on
-	// every source (5m buckets shown).
+	// every source: the last values per series for plain selectors (Nines subtracts
+	// them in Go), else the whole construction in PromQL (5m buckets shown).
 	GoodOrBad string `json:"goodOrBad,omitempty"`
 	Good      string `json:"good,omitempty"`
 	Bad       string `json:"bad,omitempty"`
@@ -369,6 +370,20 @@ func Generated(s *slo.SLO) GeneratedPromQL {
 	if err != nil {
 		g.Error = err.Error()
 		return g
+	}
+	if p, ok := promql.PlainSelectors(s, le); ok {
+		// Plain selectors: Nines reads their last values per series and subtracts in Go.
+		for _, c := range []struct {
+			sel string
+			dst *string
+		}{{p.Good, &b.Good}, {p.Bad, &b.Bad}, {p.Total, &b.Total}} {
+			if c.sel == "" {
+				continue
+			}
+			if q, err := promql.LastValues(c.sel, promql.DefaultGap); err == nil {
+				*c.dst = q
+			}
+		}
 	}
 	g.Good, g.Bad, g.Total = b.Good, b.Bad, b.Total
 	g.GoodOrBad = b.Good

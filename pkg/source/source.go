@@ -7,10 +7,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/api"
@@ -103,10 +105,12 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	hc := cfg.HTTPClient
-	if hc == nil {
-		hc = &http.Client{}
+	hc := &http.Client{}
+	if cfg.HTTPClient != nil {
+		c := *cfg.HTTPClient
+		hc = &c
 	}
+	hc.Transport = lockedBodies{next: hc.Transport}
 	ac, err := api.NewClient(api.Config{Address: u.String(), Client: hc})
 	if err != nil {
 		return nil, fmt.Errorf("metrics source client: %s", redact(err.Error()))
@@ -126,6 +130,45 @@ func New(cfg Config) (*Client, error) {
 		c.cache = newLRU(cfg.CacheEntries)
 	}
 	return c, nil
+}
+
+// lockedBodies wraps each response body so that Read and Close never run at once: the
+// Prometheus client closes the body from another goroutine when the context ends while
+// its reader still reads, and the body readers of Grafana's HTTP client middlewares are
+// not safe for that.
+type lockedBodies struct{ next http.RoundTripper }
+
+// RoundTrip sends the request and wraps the response body.
+func (l lockedBodies) RoundTrip(req *http.Request) (*http.Response, error) {
+	next := l.next
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	resp, err := next.RoundTrip(req)
+	if resp != nil && resp.Body != nil {
+		resp.Body = &lockedBody{rc: resp.Body}
+	}
+	return resp, err
+}
+
+// lockedBody serialises Read and Close of a response body.
+type lockedBody struct {
+	mu sync.Mutex
+	rc io.ReadCloser
+}
+
+// Read reads under the lock.
+func (b *lockedBody) Read(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.rc.Read(p)
+}
+
+// Close closes under the lock.
+func (b *lockedBody) Close() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.rc.Close()
 }
 
 // URL returns the source's base URL without credentials, for display.

@@ -53,8 +53,10 @@ type Engine struct {
 	// setting); 0 when unknown.
 	ScrapeInterval time.Duration
 
-	mu  sync.Mutex
-	les map[string]string // histogram selector + threshold → le label value found on the server
+	mu     sync.Mutex
+	les    map[string]string     // histogram selector + threshold → le label value found on the server
+	probes map[string][][]int64  // raw-sample probe answers about the past
+	peaks  map[string]peakAnswer // counter-reset peak answers about the past
 
 	probeMu sync.Mutex
 	form    promql.Form // found by the probe; empty until it succeeds
@@ -113,7 +115,7 @@ func (e *Engine) Form(ctx context.Context) promql.Form { return e.form0(ctx) }
 
 // New returns an engine over a metrics-source client.
 func New(src *source.Client) *Engine {
-	return &Engine{Source: src, les: map[string]string{}}
+	return &Engine{Source: src, les: map[string]string{}, probes: map[string][][]int64{}, peaks: map[string]peakAnswer{}}
 }
 
 // Fetched is the result of one bucketed fetch: the counts and the queries that ran.
@@ -203,7 +205,7 @@ func (e *Engine) Buckets(ctx context.Context, s *slo.SLO, from, to time.Time, st
 	)
 	wg.Add(2)
 	go func() { defer wg.Done(); counts, cst, cerr = e.Source.Range(ctx, cq, from.Add(step), bx.End(), step) }()
-	go func() { defer wg.Done(); raw, rerr = e.Source.SampleTimes(ctx, rq, to) }()
+	go func() { defer wg.Done(); raw, rerr = e.sampleTimesCached(ctx, rq, to) }()
 	f, err := e.growth(ctx, s, bx, le)
 	wg.Wait()
 	if err != nil {
@@ -224,6 +226,34 @@ func (e *Engine) Buckets(ctx context.Context, s *slo.SLO, from, to time.Time, st
 	f.Buckets = b
 	return f, nil
 }
+
+// sampleTimesCached runs the raw-sample probe, keeping the answers about the past (they
+// never change) so that a dashboard refresh served from the chunk cache sends nothing.
+func (e *Engine) sampleTimesCached(ctx context.Context, query string, at time.Time) ([][]int64, error) {
+	key := query + "@" + at.UTC().Format(time.RFC3339Nano)
+	e.mu.Lock()
+	got, ok := e.probes[key]
+	e.mu.Unlock()
+	if ok {
+		return got, nil
+	}
+	got, err := e.Source.SampleTimes(ctx, query, at)
+	if err != nil {
+		return nil, err
+	}
+	if at.Before(e.Source.Now().Add(-edgeProbeSpan)) {
+		e.mu.Lock()
+		if len(e.probes) >= maxProbes {
+			clear(e.probes)
+		}
+		e.probes[key] = got
+		e.mu.Unlock()
+	}
+	return got, nil
+}
+
+// maxProbes bounds the cached raw-sample probes.
+const maxProbes = 4096
 
 // edgeLookahead is how far past the end of a fetch fine buckets are read, for the
 // sample after the last edge.

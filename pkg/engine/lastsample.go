@@ -102,8 +102,10 @@ func (e *Engine) lastSampleGrowth(ctx context.Context, s *slo.SLO, selector stri
 			if err != nil {
 				return nil, st, fmt.Errorf("SLO %s: %w", s.Name, err)
 			}
-			peak, ok, err := e.Source.Instant(ctx, pq, b.BucketEnd(i))
-			st.Requests++
+			peak, ok, sent, err := e.peakCached(ctx, pq, b.BucketEnd(i))
+			if sent {
+				st.Requests++
+			}
 			st.Queries = append(st.Queries, pq)
 			if err != nil {
 				return nil, st, fmt.Errorf("SLO %s: %w", s.Name, err)
@@ -131,6 +133,37 @@ func (e *Engine) lastSampleGrowth(ctx context.Context, s *slo.SLO, selector stri
 			who, slo.FormatDuration(gap), b.BucketEnd(i).UTC().Format(time.RFC3339), slo.FormatDuration(gap)))
 	}
 	return out, st, nil
+}
+
+// peakCached runs a peak query, keeping the answers about the past (they never change);
+// sent is false when the answer came from memory.
+func (e *Engine) peakCached(ctx context.Context, query string, at time.Time) (v float64, ok, sent bool, err error) {
+	key := query + "@" + at.UTC().Format(time.RFC3339Nano)
+	e.mu.Lock()
+	p, hit := e.peaks[key]
+	e.mu.Unlock()
+	if hit {
+		return p.v, p.ok, false, nil
+	}
+	v, ok, err = e.Source.Instant(ctx, query, at)
+	if err != nil {
+		return 0, false, true, err
+	}
+	if at.Before(e.Source.Now().Add(-time.Minute)) {
+		e.mu.Lock()
+		if len(e.peaks) >= maxProbes {
+			clear(e.peaks)
+		}
+		e.peaks[key] = peakAnswer{v, ok}
+		e.mu.Unlock()
+	}
+	return v, ok, true, nil
+}
+
+// peakAnswer is a cached answer of a peak query.
+type peakAnswer struct {
+	v  float64
+	ok bool
 }
 
 // describe names one series of a selector, e.g. http_requests_total{code="500"}.

@@ -171,6 +171,9 @@ func (b *lockedBody) Close() error {
 	return b.rc.Close()
 }
 
+// Now returns the client's clock (time.Now unless a test set one).
+func (c *Client) Now() time.Time { return c.now() }
+
 // URL returns the source's base URL without credentials, for display.
 func (c *Client) URL() string { return c.url }
 

@@ -12,13 +12,10 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"math"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -30,6 +27,7 @@ import (
 	"time"
 
 	"github.com/nines-slo/nines/pkg/demo"
+	"github.com/nines-slo/nines/pkg/internal/testproc"
 )
 
 // cacheVersion changes the cache key when the block layout or this harness changes.
@@ -48,36 +46,19 @@ type Server struct {
 	// Startup is how long prometheus took to become ready.
 	Startup time.Duration
 
-	cmd     *exec.Cmd
-	dir     string
-	done    chan struct{}
-	logPath string
-	once    sync.Once
+	proc *testproc.Proc
+	dir  string
+	once sync.Once
 }
-
-// errMissing reports that prometheus or promtool is not installed.
-type errMissing struct{ msg string }
-
-func (e errMissing) Error() string { return e.msg }
 
 // tools returns the paths of prometheus and promtool.
 func tools() (prom, tool string, err error) {
 	prom, err1 := exec.LookPath("prometheus")
 	tool, err2 := exec.LookPath("promtool")
 	if err1 != nil || err2 != nil {
-		return "", "", errMissing{"promtest: prometheus and promtool must be on PATH for this test (Debian: apt-get install -y prometheus)"}
+		return "", "", testproc.Missing{Msg: "promtest: prometheus and promtool must be on PATH for this test (Debian: apt-get install -y prometheus)"}
 	}
 	return prom, tool, nil
-}
-
-// fail skips on missing tools (unless CI=true) and fails otherwise.
-func fail(tb testing.TB, err error) {
-	tb.Helper()
-	var miss errMissing
-	if errors.As(err, &miss) && os.Getenv("CI") != "true" {
-		tb.Skip(err.Error())
-	}
-	tb.Fatal(err)
 }
 
 // Start backfills h's own samples (h.Sampled()) into a fresh data dir, starts prometheus on
@@ -93,7 +74,7 @@ func StartSamples(tb testing.TB, samples *demo.Samples) *Server {
 	tb.Helper()
 	s, err := start(samples)
 	if err != nil {
-		fail(tb, err)
+		testproc.Fail(tb, err)
 	}
 	tb.Cleanup(s.Stop)
 	tb.Logf("promtest: %s (backfill %v, startup %v)", s.URL, s.Backfill.Round(time.Millisecond), s.Startup.Round(time.Millisecond))
@@ -116,7 +97,7 @@ func Shared(tb testing.TB) *Server {
 		}
 	})
 	if shared.err != nil {
-		fail(tb, shared.err)
+		testproc.Fail(tb, shared.err)
 	}
 	return shared.srv
 }
@@ -133,15 +114,7 @@ func Main(m *testing.M) {
 // Stop stops the server and removes its data directory; it is safe to call twice.
 func (s *Server) Stop() {
 	s.once.Do(func() {
-		if s.cmd != nil && s.cmd.Process != nil {
-			_ = s.cmd.Process.Signal(os.Interrupt)
-			select {
-			case <-s.done:
-			case <-time.After(10 * time.Second):
-				_ = s.cmd.Process.Kill()
-				<-s.done
-			}
-		}
+		s.proc.Stop()
 		_ = os.RemoveAll(s.dir)
 	})
 }
@@ -171,10 +144,13 @@ func start(samples *demo.Samples) (*Server, error) {
 		s.Stop()
 		return nil, err
 	}
-	s.logPath = filepath.Join(s.dir, "prometheus.log")
+	args := func(addr string) []string {
+		return []string{"--config.file=" + config, "--storage.tsdb.path=" + data, "--storage.tsdb.retention.time=100y",
+			"--web.listen-address=" + addr, "--query.max-samples=500000000", "--log.level=warn"}
+	}
 	t1 := time.Now()
 	for attempt := 0; ; attempt++ {
-		err = s.run(prom, config, data)
+		s.proc, err = testproc.Start("promtest: prometheus", prom, args, filepath.Join(s.dir, "prometheus.log"), "/-/ready", 90*time.Second)
 		if err == nil || attempt == 2 {
 			break
 		}
@@ -183,79 +159,9 @@ func start(samples *demo.Samples) (*Server, error) {
 		s.Stop()
 		return nil, err
 	}
+	s.URL = s.proc.URL
 	s.Startup = time.Since(t1)
 	return s, nil
-}
-
-// run starts prometheus on a free port and waits until it is ready.
-func (s *Server) run(prom, config, data string) error {
-	port, err := freePort()
-	if err != nil {
-		return err
-	}
-	logFile, err := os.Create(s.logPath)
-	if err != nil {
-		return err
-	}
-	defer logFile.Close()
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	cmd := exec.Command(prom,
-		"--config.file="+config,
-		"--storage.tsdb.path="+data,
-		"--storage.tsdb.retention.time=100y",
-		"--web.listen-address="+addr,
-		"--query.max-samples=500000000",
-		"--log.level=warn",
-	)
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	setDeathSignal(cmd)
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("promtest: starting prometheus: %w", err)
-	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	s.cmd, s.done, s.URL = cmd, done, "http://"+addr
-
-	client := &http.Client{Timeout: 2 * time.Second}
-	deadline := time.Now().Add(90 * time.Second)
-	for time.Now().Before(deadline) {
-		select {
-		case <-done:
-			s.cmd = nil
-			return fmt.Errorf("promtest: prometheus exited before it was ready:\n%s", s.log())
-		default:
-		}
-		resp, err := client.Get(s.URL + "/-/ready")
-		if err == nil {
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	_ = cmd.Process.Kill()
-	<-done
-	s.cmd = nil
-	return fmt.Errorf("promtest: prometheus not ready after 90s:\n%s", s.log())
-}
-
-func (s *Server) log() string {
-	b, _ := os.ReadFile(s.logPath)
-	if len(b) > 4000 {
-		b = b[len(b)-4000:]
-	}
-	return string(b)
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // key hashes the sample set's content and the cache version.

@@ -20,7 +20,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -32,6 +31,7 @@ import (
 	"time"
 
 	"github.com/nines-slo/nines/pkg/demo"
+	"github.com/nines-slo/nines/pkg/internal/testproc"
 )
 
 // Server is a running VictoriaMetrics holding a sample set.
@@ -46,26 +46,9 @@ type Server struct {
 	// Import is the part of Startup spent importing, flushing and checking.
 	Import time.Duration
 
-	cmd     *exec.Cmd
-	dir     string
-	done    chan struct{}
-	logPath string
-	once    sync.Once
-}
-
-// errMissing reports that victoria-metrics is not installed.
-type errMissing struct{ msg string }
-
-func (e errMissing) Error() string { return e.msg }
-
-// fail skips on a missing binary (unless CI=true) and fails otherwise.
-func fail(tb testing.TB, err error) {
-	tb.Helper()
-	var miss errMissing
-	if errors.As(err, &miss) && os.Getenv("CI") != "true" {
-		tb.Skip(err.Error())
-	}
-	tb.Fatal(err)
+	proc *testproc.Proc
+	dir  string
+	once sync.Once
 }
 
 // Start runs victoria-metrics on a free local port in a fresh data dir, imports samples and
@@ -74,7 +57,7 @@ func Start(tb testing.TB, samples *demo.Samples) *Server {
 	tb.Helper()
 	s, err := start(samples)
 	if err != nil {
-		fail(tb, err)
+		testproc.Fail(tb, err)
 	}
 	tb.Cleanup(s.Stop)
 	tb.Logf("vmtest: %s (startup %v, of which import %v)", s.URL, s.Startup.Round(time.Millisecond), s.Import.Round(time.Millisecond))
@@ -84,15 +67,7 @@ func Start(tb testing.TB, samples *demo.Samples) *Server {
 // Stop stops the server and removes its data directory; it is safe to call twice.
 func (s *Server) Stop() {
 	s.once.Do(func() {
-		if s.cmd != nil && s.cmd.Process != nil {
-			_ = s.cmd.Process.Signal(os.Interrupt)
-			select {
-			case <-s.done:
-			case <-time.After(10 * time.Second):
-				_ = s.cmd.Process.Kill()
-				<-s.done
-			}
-		}
+		s.proc.Stop()
 		_ = os.RemoveAll(s.dir)
 	})
 }
@@ -100,7 +75,7 @@ func (s *Server) Stop() {
 func start(samples *demo.Samples) (*Server, error) {
 	bin, err := exec.LookPath("victoria-metrics")
 	if err != nil {
-		return nil, errMissing{"vmtest: victoria-metrics must be on PATH for this test (Debian: apt-get install -y victoria-metrics)"}
+		return nil, testproc.Missing{Msg: "vmtest: victoria-metrics must be on PATH for this test (Debian: apt-get install -y victoria-metrics)"}
 	}
 	t0 := time.Now()
 	s := &Server{Samples: samples}
@@ -108,9 +83,13 @@ func start(samples *demo.Samples) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.logPath = filepath.Join(s.dir, "victoria-metrics.log")
+	data := filepath.Join(s.dir, "data")
+	args := func(addr string) []string {
+		return []string{"-storageDataPath=" + data, "-httpListenAddr=" + addr, "-retentionPeriod=100y",
+			"-search.disableCache", "-search.latencyOffset=0s", "-loggerLevel=WARN"}
+	}
 	for attempt := 0; ; attempt++ {
-		err = s.run(bin, filepath.Join(s.dir, "data"))
+		s.proc, err = testproc.Start("vmtest: victoria-metrics", bin, args, filepath.Join(s.dir, "victoria-metrics.log"), "/health", 60*time.Second)
 		if err == nil || attempt == 2 {
 			break
 		}
@@ -119,6 +98,7 @@ func start(samples *demo.Samples) (*Server, error) {
 		s.Stop()
 		return nil, err
 	}
+	s.URL = s.proc.URL
 	t1 := time.Now()
 	if err := s.load(); err != nil {
 		s.Stop()
@@ -127,60 +107,6 @@ func start(samples *demo.Samples) (*Server, error) {
 	s.Import = time.Since(t1)
 	s.Startup = time.Since(t0)
 	return s, nil
-}
-
-// run starts victoria-metrics on a free port and waits until /health answers.
-func (s *Server) run(bin, data string) error {
-	port, err := freePort()
-	if err != nil {
-		return err
-	}
-	logFile, err := os.Create(s.logPath)
-	if err != nil {
-		return err
-	}
-	defer logFile.Close()
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	cmd := exec.Command(bin,
-		"-storageDataPath="+data,
-		"-httpListenAddr="+addr,
-		"-retentionPeriod=100y",
-		"-search.disableCache",
-		"-search.latencyOffset=0s",
-		"-loggerLevel=WARN",
-	)
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	setDeathSignal(cmd)
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("vmtest: starting victoria-metrics: %w", err)
-	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	s.cmd, s.done, s.URL = cmd, done, "http://"+addr
-
-	client := &http.Client{Timeout: 2 * time.Second}
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		select {
-		case <-done:
-			s.cmd = nil
-			return fmt.Errorf("vmtest: victoria-metrics exited before it was ready:\n%s", s.log())
-		default:
-		}
-		resp, err := client.Get(s.URL + "/health")
-		if err == nil {
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	_ = cmd.Process.Kill()
-	<-done
-	s.cmd = nil
-	return fmt.Errorf("vmtest: victoria-metrics not ready after 60s:\n%s", s.log())
 }
 
 // load streams the samples to the import API, flushes, and waits until a query counts
@@ -286,19 +212,4 @@ func (s *Server) count(query string) (series, samples int, err error) {
 	return series, samples, nil
 }
 
-func (s *Server) log() string {
-	b, _ := os.ReadFile(s.logPath)
-	if len(b) > 4000 {
-		b = b[len(b)-4000:]
-	}
-	return string(b)
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
+func (s *Server) log() string { return s.proc.Log() }

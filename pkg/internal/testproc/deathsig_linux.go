@@ -1,11 +1,11 @@
-package promtest
+package testproc
 
 import (
 	"os/exec"
 	"syscall"
 )
 
-// setDeathSignal makes the kernel kill prometheus if the test process dies first.
+// setDeathSignal makes the kernel kill the server if the test process dies first.
 func setDeathSignal(cmd *exec.Cmd) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 }

@@ -127,7 +127,16 @@ describe('provisioning/datasources', () => {
   });
 
   it('sets only jsonData fields the backend reads', () => {
-    const known = ['timeout', 'maxConcurrency', 'definitionPaths', 'definitions', 'cacheEntries'];
+    const known = [
+      'timeout',
+      'maxConcurrency',
+      'definitionPaths',
+      'definitions',
+      'cacheEntries',
+      'rangeSemantics',
+      'timeInterval',
+      'maxGap',
+    ];
     for (const key of Object.keys(ds.jsonData)) {
       expect(known).toContain(key);
     }

@@ -20,7 +20,7 @@ type HistoryOptions struct {
 	Period string
 	// Window is the length of each rolling window (rolling only).
 	Window time.Duration
-	// Location is the time zone of calendar periods (nil: UTC).
+	// Location is the time zone of calendar periods (nil: the SLO's own zone).
 	Location *time.Location
 	// Periods is how many periods to show, the last one containing End.
 	Periods int
@@ -83,10 +83,15 @@ func (e *Engine) History(ctx context.Context, s *slo.SLO, o HistoryOptions) (*Hi
 	if !(o.Share > 0 && o.Share <= 1) {
 		return nil, fmt.Errorf("SLO %s: share %v is not in (0, 1]", s.Name, o.Share)
 	}
-	loc := o.Location
-	if loc == nil {
-		loc = time.UTC
+	if o.Location == nil {
+		// Calendar periods are the SLO's own (its timeZone, UTC by default), for every
+		// caller: the plugin's history query and the command line's report alike.
+		var err error
+		if o.Location, err = SLOLocation(s); err != nil {
+			return nil, err
+		}
 	}
+	loc := o.Location
 	var (
 		step    time.Duration
 		periods []series.Period

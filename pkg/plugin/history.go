@@ -161,13 +161,6 @@ func (d *Datasource) queryHistory(ctx context.Context, r *request) backend.DataR
 				return userErr(fmt.Errorf("SLO %s: a rolling history of a calendar SLO needs a window (e.g. \"window\": \"30d\")", s.Name))
 			}
 		}
-		if o.Location == nil {
-			loc, err := engine.SLOLocation(s)
-			if err != nil {
-				return userErr(err)
-			}
-			o.Location = loc
-		}
 		h, err := d.engine.History(ctx, s, o)
 		hs[i] = h
 		return err

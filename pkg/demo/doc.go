@@ -63,4 +63,11 @@
 //
 // WriteOpenMetrics renders the default history as about 99 MB of OpenMetrics text
 // (1.4 M samples); promtool turns it into about 3.6 MB of TSDB blocks in a few seconds.
+//
+// Real scrapes: History.Scrape samples the event model as Prometheus scraping one target
+// would store it (interval, offset, jitter, missed scrapes and runs of them, process
+// restarts, monitoring gaps while traffic goes on). The events of a step are spread over
+// it, so a scraped counter holds whole events and is exact at every step end: History.True
+// stays the truth. RealScrapes is the scenario of the real-scrape tests; on the 40 days
+// from 2026-01-20 it holds 3,077,954 samples (4 series at 10 s, 15 s, 30 s, 1 min, 2 min).
 package demo

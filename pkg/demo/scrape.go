@@ -2,7 +2,8 @@ package demo
 
 import (
 	"math"
-	"strconv"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -13,7 +14,7 @@ type Span struct{ Start, End time.Time }
 type ScrapeConfig struct {
 	// Interval is the scrape interval, 10 s to 2 min in practice.
 	Interval time.Duration
-	// Offset places the scrapes at k*Interval + Offset since the Unix epoch.
+	// Offset places the scrapes at k*Interval + Offset since the Unix epoch (k an integer).
 	Offset time.Duration
 	// Jitter moves each scrape by a uniform amount in [-Jitter, +Jitter], in whole milliseconds.
 	Jitter time.Duration
@@ -27,9 +28,15 @@ type ScrapeConfig struct {
 	Restarts []time.Time
 	// Gaps are spans in which Prometheus is down: no samples strictly inside; traffic goes on.
 	Gaps []Span
-	// Seed makes jitter, misses and event placement deterministic.
+	// Seed makes jitter, misses and the placement of events inside a step deterministic.
 	Seed uint64
 }
+
+// Hash streams, so that jitter and random misses of one scrape are independent.
+const (
+	streamJitter = 7
+	streamMiss   = 11
+)
 
 // mix is a 64-bit hash (SplitMix64's finaliser) of a few words.
 func mix(words ...uint64) uint64 {
@@ -48,7 +55,7 @@ func mix(words ...uint64) uint64 {
 // unit maps a hash to [0, 1).
 func unit(h uint64) float64 { return float64(h>>11) / (1 << 53) }
 
-// identity hashes a series' name and labels.
+// identity hashes a series' name and labels (FNV-1a).
 func identity(s *Series) uint64 {
 	var h uint64 = 1469598103934665603
 	for _, c := range []byte(s.Metric + labelString(s.Labels)) {
@@ -58,77 +65,110 @@ func identity(s *Series) uint64 {
 	return h
 }
 
-// cumulative returns E(τ), the number of events of counter s in (h.Start, τ]: whole
-// steps from the prefix sums, plus the events of the step holding τ that happened at
-// or before τ. The Events[i] events of step i sit at (j+u)/Events[i] of the step
-// (j = 0 … Events[i]-1), u a hash of the series and the step, so E is a non-decreasing
-// step function with integer values for integer counts, and exact at the step ends.
-func (h *History) cumulative(s *Series, cum []float64, id, seed uint64, tauMs int64) float64 {
-	startMs, stepMs := h.Start.UnixMilli(), h.Step.Milliseconds()
-	if tauMs <= startMs {
+// eventCursor evaluates E(τ), the number of events of a counter in (h.Start, τ], at
+// non-decreasing instants τ in O(1) amortised time per call.
+//
+// The Events[i] events of step i = (t_{i-1}, t_i] sit at the fractions (j+u)/Events[i]
+// of the step (j = 0 … Events[i]-1), u in [0, 1) a hash of the seed, the series and i
+// (not a sequential random source, so E never depends on the order of evaluation).
+// E is therefore a non-decreasing step function, integer-valued for integer counts and
+// equal to the cumulative sum of Events at every step end t_i. A non-integer count
+// (a _sum series) grows linearly inside its step instead.
+type eventCursor struct {
+	s               *Series
+	id, seed        uint64
+	startMs, stepMs int64
+	i               int     // steps before i are summed in base
+	base            float64 // Σ Events[m] for m < i
+}
+
+func (h *History) newCursor(s *Series, seed uint64) *eventCursor {
+	return &eventCursor{s: s, id: identity(s), seed: seed, startMs: h.Start.UnixMilli(), stepMs: h.Step.Milliseconds()}
+}
+
+// at returns E(τ) for τ in milliseconds; τ must not be smaller than at the previous call.
+func (c *eventCursor) at(tauMs int64) float64 {
+	if tauMs <= c.startMs {
 		return 0
 	}
-	d := tauMs - startMs
-	i := int((d + stepMs - 1) / stepMs) // t_{i-1} < τ ≤ t_i
-	if i >= h.Len {
-		return cum[h.Len-1]
+	n := len(c.s.Events)
+	d := tauMs - c.startMs
+	i := int((d + c.stepMs - 1) / c.stepMs) // t_{i-1} < τ ≤ t_i
+	for c.i < min(i, n) {
+		c.base += c.s.Events[c.i]
+		c.i++
 	}
-	base := cum[i-1]
-	ev := s.Events[i]
-	frac := float64(d-int64(i-1)*stepMs) / float64(stepMs)
-	if frac >= 1 || ev <= 0 {
-		if frac >= 1 {
-			return cum[i]
-		}
-		return base
+	if i >= n { // after the last step
+		return c.base
 	}
-	if ev != math.Trunc(ev) {
-		return base + ev*frac
+	ev := c.s.Events[i]
+	frac := float64(d-int64(i-1)*c.stepMs) / float64(c.stepMs)
+	switch {
+	case frac >= 1:
+		return c.base + ev
+	case ev <= 0:
+		return c.base
+	case ev != math.Trunc(ev):
+		return c.base + ev*frac
 	}
-	u := unit(mix(seed, id, uint64(i)))
+	u := unit(mix(c.seed, c.id, uint64(i)))
 	k := math.Floor(frac*ev - u + 1) // #{j : (j+u)/ev ≤ frac}
-	return base + min(max(k, 0), ev)
+	return c.base + min(max(k, 0), ev)
+}
+
+// cumulative returns E(τ) of counter s (see eventCursor) for τ in milliseconds.
+func (h *History) cumulative(s *Series, seed uint64, tauMs int64) float64 {
+	return h.newCursor(s, seed).at(tauMs)
 }
 
 // Scrape samples the series of h for which keep returns true (nil: all) as Prometheus
 // scraping them with cfg would store them, adding the labels in extra to every series.
+//
+// All series share the scrape times, as the series of one target do. A counter holds the
+// events since the last restart at or before the scrape (since h.Start without one), with
+// events spread over each step, so it is exact at every step end; h's own counter values
+// (and their reset and gap) are not used. A gauge holds the value of the step containing
+// the scrape, and has no sample where that value is NaN. The result is in h's order; it
+// is nil when cfg.Interval is shorter than a millisecond.
 func (h *History) Scrape(cfg ScrapeConfig, keep func(*Series) bool, extra map[string]string) []*Sampled {
-	if cfg.Interval <= 0 {
+	if cfg.Interval.Milliseconds() <= 0 {
 		return nil
 	}
 	times := h.scrapeTimes(cfg)
+	restarts := make([]int64, len(cfg.Restarts))
+	for i, r := range cfg.Restarts {
+		restarts[i] = r.UnixMilli()
+	}
+	slices.Sort(restarts)
 	var out []*Sampled
 	for _, s := range h.Series {
 		if keep != nil && !keep(s) {
 			continue
 		}
-		labels := map[string]string{}
+		labels := make(map[string]string, len(s.Labels)+len(extra))
 		for k, v := range s.Labels {
 			labels[k] = v
 		}
 		for k, v := range extra {
 			labels[k] = v
 		}
-		ss := &Sampled{Metric: s.Metric, Labels: labels, Kind: s.Kind, T: make([]int64, 0, len(times)), V: make([]float64, 0, len(times))}
+		ss := &Sampled{Metric: s.Metric, Labels: labels, Kind: s.Kind}
 		if s.Kind == Counter {
-			cum := make([]float64, h.Len)
-			var c float64
-			for i := 0; i < h.Len; i++ {
-				c += s.Events[i]
-				cum[i] = c
-			}
-			id := identity(s)
-			restart := 0 // index of the next restart in cfg.Restarts
+			ss.T = slices.Clone(times)
+			ss.V = make([]float64, len(times))
+			c := h.newCursor(s, cfg.Seed)
+			next := 0 // the next restart in restarts
 			var since float64
-			for _, tau := range times {
-				for restart < len(cfg.Restarts) && cfg.Restarts[restart].UnixMilli() < tau {
-					since = h.cumulative(s, cum, id, cfg.Seed, cfg.Restarts[restart].UnixMilli())
-					restart++
+			for n, tau := range times {
+				for next < len(restarts) && restarts[next] <= tau {
+					since = c.at(restarts[next])
+					next++
 				}
-				ss.T = append(ss.T, tau)
-				ss.V = append(ss.V, h.cumulative(s, cum, id, cfg.Seed, tau)-since)
+				ss.V[n] = c.at(tau) - since
 			}
 		} else {
+			ss.T = make([]int64, 0, len(times))
+			ss.V = make([]float64, 0, len(times))
 			for _, tau := range times {
 				i := h.stepOf(tau)
 				if i < 0 || math.IsNaN(s.Values[i]) {
@@ -157,46 +197,58 @@ func (h *History) stepOf(tauMs int64) int {
 	return i
 }
 
-// scrapeTimes returns the times (ms) of the scrapes that happened and were stored.
+// scrapeTime returns the time (ms) of scrape k of cfg: k*Interval + Offset, jittered.
+func scrapeTime(cfg ScrapeConfig, k int64) int64 {
+	tau := k*cfg.Interval.Milliseconds() + cfg.Offset.Milliseconds()
+	if jit := cfg.Jitter.Milliseconds(); jit > 0 {
+		tau += int64(mix(cfg.Seed, streamJitter, uint64(k))%uint64(2*jit+1)) - jit
+	}
+	return tau
+}
+
+// scrapeTimes returns the times (ms) of the scrapes of cfg in (h.Start, h.End()] that
+// happened and were stored, strictly increasing.
 func (h *History) scrapeTimes(cfg ScrapeConfig) []int64 {
 	iv, off := cfg.Interval.Milliseconds(), cfg.Offset.Milliseconds()
 	jit := cfg.Jitter.Milliseconds()
 	first, last := h.Start.UnixMilli(), h.End().UnixMilli()
-	k := floorDiv(first-off, iv)
-	// The run of three missed scrapes after each MissRuns instant.
-	missed := map[int64]bool{}
+	// The runs of three missed scrapes: the first scrape at or after each instant.
+	var runs []int64
 	for _, r := range cfg.MissRuns {
-		k0 := floorDiv(r.UnixMilli()-off+iv-1, iv)
-		for n := int64(0); n < 3; n++ {
-			missed[k0+n] = true
+		ms := r.UnixMilli()
+		k := floorDiv(ms-off+iv-1, iv) // the first nominal time at or after r
+		for scrapeTime(cfg, k-1) >= ms {
+			k--
 		}
+		for scrapeTime(cfg, k) < ms {
+			k++
+		}
+		runs = append(runs, k)
 	}
-	var out []int64
+	gaps := make([][2]int64, len(cfg.Gaps))
+	for i, g := range cfg.Gaps {
+		gaps[i] = [2]int64{g.Start.UnixMilli(), g.End.UnixMilli()}
+	}
+	out := make([]int64, 0, (last-first)/iv+1)
 	prev := int64(math.MinInt64)
-	for ; ; k++ {
-		nominal := k*iv + off
-		if nominal-jit > last {
-			break
-		}
-		tau := nominal
-		if jit > 0 {
-			tau += int64(mix(cfg.Seed, 7, uint64(k))%uint64(2*jit+1)) - jit
-		}
+scrapes:
+	for k := floorDiv(first-off, iv); k*iv+off-jit <= last; k++ {
+		tau := scrapeTime(cfg, k)
 		if tau <= first || tau > last || tau <= prev {
 			continue
 		}
-		if missed[k] || (cfg.MissRate > 0 && unit(mix(cfg.Seed, 11, uint64(k))) < cfg.MissRate) {
-			continue
-		}
-		inGap := false
-		for _, g := range cfg.Gaps {
-			if tau > g.Start.UnixMilli() && tau < g.End.UnixMilli() {
-				inGap = true
-				break
+		for _, k0 := range runs {
+			if k >= k0 && k < k0+3 {
+				continue scrapes
 			}
 		}
-		if inGap {
+		if cfg.MissRate > 0 && unit(mix(cfg.Seed, streamMiss, uint64(k))) < cfg.MissRate {
 			continue
+		}
+		for _, g := range gaps {
+			if tau > g[0] && tau < g[1] {
+				continue scrapes
+			}
 		}
 		out = append(out, tau)
 		prev = tau
@@ -207,65 +259,97 @@ func (h *History) scrapeTimes(cfg ScrapeConfig) []int64 {
 // RealScrapeIntervals are the scrape intervals the real-scrape tests use.
 var RealScrapeIntervals = []time.Duration{10 * time.Second, 15 * time.Second, 30 * time.Second, time.Minute, 2 * time.Minute}
 
-// IntervalLabel renders a scrape interval as a label value: "10s", "1m", "2m".
+// IntervalLabel renders a scrape interval as a label value: "10s", "1m", "2m", "1m30s".
 func IntervalLabel(d time.Duration) string {
-	if d%time.Minute == 0 {
-		return strconv.FormatInt(int64(d/time.Minute), 10) + "m"
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = s[:len(s)-2]
 	}
-	return strconv.FormatInt(int64(d/time.Second), 10) + "s"
+	if strings.HasSuffix(s, "h0m") {
+		s = s[:len(s)-2]
+	}
+	return s
 }
 
-// RealScrapeEvents returns the instants the real-scrape scenario aims at in h: the
-// checkout process restart, the monitoring gap and the start of the run of three missed
-// scrapes (inside the first checkout incident in h, or mid-history without one).
+// Placement of the real-scrape scenario's run of missed scrapes and monitoring gap
+// after the start of the incident they aim at.
+const (
+	missRunAfter = 30 * time.Minute
+	gapAfter     = time.Hour + 7*time.Minute + 13*time.Second
+	gapLength    = 25 * time.Minute
+)
+
+// RealScrapeEvents returns the instants the real-scrape scenario of h aims at: the
+// checkout process restart (mid-history, off the second), the 25-minute monitoring gap
+// and the start of the run of three missed scrapes. The gap and the run lie inside the
+// first checkout incident in h long enough to hold them, or, without one, in the first
+// half of h.
 func RealScrapeEvents(h *History) (restart time.Time, gap Span, missRun time.Time) {
 	mid := h.Start.Add(h.End().Sub(h.Start) / 2).Truncate(time.Minute)
 	restart = mid.Add(17300 * time.Millisecond)
-	incident := time.Time{}
+	var anchor time.Time
 	for _, in := range checkoutIncidents {
-		if in.Start.After(h.Start) && in.Start.Add(in.Dur).Before(h.End()) && in.Dur >= 2*time.Hour {
-			incident = in.Start
+		end := in.Start.Add(in.Dur)
+		if in.Start.After(h.Start) && end.Before(h.End()) && in.Dur >= gapAfter+gapLength {
+			anchor = in.Start
 			break
 		}
 	}
-	if incident.IsZero() {
-		incident = mid.Add(-24 * time.Hour)
+	if anchor.IsZero() {
+		anchor = h.Start.Add(h.End().Sub(h.Start) / 4).Truncate(time.Minute)
 	}
-	missRun = incident.Add(30 * time.Minute)
-	gapStart := incident.Add(time.Hour + 7*time.Minute + 13*time.Second)
-	gap = Span{Start: gapStart, End: gapStart.Add(25 * time.Minute)}
+	missRun = anchor.Add(missRunAfter)
+	gap = Span{Start: anchor.Add(gapAfter), End: anchor.Add(gapAfter + gapLength)}
 	return restart, gap, missRun
 }
 
+// realScrapeSeed is the seed of the checkout target's scrapes at interval iv; the
+// search target's is 100 more.
+func realScrapeSeed(iv time.Duration) uint64 {
+	// The standard intervals keep the seeds they have always had.
+	if n := slices.Index([]time.Duration{10 * time.Second, 15 * time.Second, 30 * time.Second, time.Minute, 2 * time.Minute}, iv); n >= 0 {
+		return DefaultSeed + uint64(n)
+	}
+	return mix(DefaultSeed, uint64(iv))
+}
+
+// realScrapeOffset is an offset of the scrapes at interval iv that is neither on the
+// minute nor on the second; salt tells the targets apart.
+func realScrapeOffset(iv time.Duration, salt int64) time.Duration {
+	ms := (iv.Milliseconds()*7/13 + 1234 + salt*3331) % iv.Milliseconds()
+	if ms%1000 == 0 {
+		ms += 137
+	}
+	return time.Duration(ms) * time.Millisecond
+}
+
 // RealScrapes returns the standard real-scrape scenario for h: for each interval, the
-// checkout request counters (http_requests_total, both codes) and the search counters,
-// scraped at an offset that is not on the second, with ±50 ms jitter and 1 % missed
-// scrapes, with a run of three missed scrapes inside a checkout incident, a checkout
-// process restart off the grid, and a 25-minute monitoring gap while traffic goes on.
-// Every series carries the label interval="<IntervalLabel>".
+// checkout request counters (http_requests_total, both codes) and the search counters
+// (search_requests_total, search_errors_total), each target scraped at its own offset
+// that is not on the second, with ±50 ms jitter and 1 % of scrapes missed at random; for
+// checkout, a run of three missed scrapes inside an incident and a process restart off
+// the grid; for both, a 25-minute monitoring gap while traffic goes on (see
+// RealScrapeEvents). Every series carries the label interval="<IntervalLabel>". The
+// series of one interval do not depend on the other intervals asked for.
 func RealScrapes(h *History, intervals []time.Duration) *Samples {
 	restart, gap, missRun := RealScrapeEvents(h)
 	out := &Samples{Truth: h}
-	for n, iv := range intervals {
-		label := map[string]string{"interval": IntervalLabel(iv)}
-		offset := func(salt int64) time.Duration {
-			ms := (iv.Milliseconds()*7/13 + 1234 + salt*3331) % iv.Milliseconds()
-			if ms%1000 == 0 {
-				ms += 137
-			}
-			return time.Duration(ms) * time.Millisecond
+	for _, iv := range intervals {
+		if iv.Milliseconds() <= 0 {
+			continue
 		}
+		label := map[string]string{"interval": IntervalLabel(iv)}
+		seed := realScrapeSeed(iv)
 		checkout := ScrapeConfig{
-			Interval: iv, Offset: offset(0), Jitter: 50 * time.Millisecond, MissRate: 0.01,
-			MissRuns: []time.Time{missRun}, Restarts: []time.Time{restart}, Gaps: []Span{gap},
-			Seed: DefaultSeed + uint64(n),
+			Interval: iv, Offset: realScrapeOffset(iv, 0), Jitter: 50 * time.Millisecond, MissRate: 0.01,
+			MissRuns: []time.Time{missRun}, Restarts: []time.Time{restart}, Gaps: []Span{gap}, Seed: seed,
 		}
 		out.Series = append(out.Series, h.Scrape(checkout, func(s *Series) bool {
 			return s.Metric == "http_requests_total" && s.Labels["job"] == "checkout"
 		}, label)...)
 		search := ScrapeConfig{
-			Interval: iv, Offset: offset(1), Jitter: 50 * time.Millisecond, MissRate: 0.01,
-			Gaps: []Span{gap}, Seed: DefaultSeed + 100 + uint64(n),
+			Interval: iv, Offset: realScrapeOffset(iv, 1), Jitter: 50 * time.Millisecond, MissRate: 0.01,
+			Gaps: []Span{gap}, Seed: seed + 100,
 		}
 		out.Series = append(out.Series, h.Scrape(search, func(s *Series) bool {
 			return s.Labels["job"] == "search"

@@ -64,13 +64,19 @@ type Engine struct {
 
 // Tiling returns how to ask for the growth of counters over buckets of step, and a
 // context carrying the query options that form needs (the lookback for anchored ranges).
-func (e *Engine) Tiling(ctx context.Context, step time.Duration) (promql.Tiling, context.Context) {
-	t := promql.Tiling{Form: e.form0(ctx), Step: step, Gap: e.gap()}
+// It fails when the source cannot be probed: the query would fail on it too, and
+// should not wait for it a second time.
+func (e *Engine) Tiling(ctx context.Context, step time.Duration) (promql.Tiling, context.Context, error) {
+	form, err := e.Form(ctx)
+	if err != nil {
+		return promql.Tiling{}, ctx, err
+	}
+	t := promql.Tiling{Form: form, Step: step, Gap: e.gap()}
 	if t.Form == promql.FormAnchored {
 		// The anchor of a bucket is the last sample within the lookback delta before it.
 		ctx = source.WithLookbackDelta(ctx, t.Gap)
 	}
-	return t, ctx
+	return t, ctx, nil
 }
 
 // gap returns the gap bound.
@@ -81,22 +87,23 @@ func (e *Engine) gap() time.Duration {
 	return e.Gap
 }
 
-// form0 returns the form set by Ranges, or probes the source once for it.
-func (e *Engine) form0(ctx context.Context) promql.Form {
+// Form returns the growth form set by Ranges, or probes the source once for it; a
+// failed probe is tried again on the next query.
+func (e *Engine) Form(ctx context.Context) (promql.Form, error) {
 	switch e.Ranges {
 	case RangesLastSample, RangesClosed, RangesLeftOpen:
-		return promql.FormLastSample
+		return promql.FormLastSample, nil
 	case RangesAnchored:
-		return promql.FormAnchored
+		return promql.FormAnchored, nil
 	case RangesLookbehind:
-		return promql.FormIncrease
+		return promql.FormIncrease, nil
 	}
 	e.probeMu.Lock()
 	defer e.probeMu.Unlock()
 	if e.form == "" {
 		g, err := e.Source.ProbeGrowth(ctx)
 		if err != nil {
-			return promql.FormLastSample // correct on any source; the query that follows reports its problem
+			return "", err
 		}
 		switch g {
 		case source.GrowthLookbehind:
@@ -107,11 +114,8 @@ func (e *Engine) form0(ctx context.Context) promql.Form {
 			e.form = promql.FormLastSample
 		}
 	}
-	return e.form
+	return e.form, nil
 }
-
-// Form returns the form in use (probing the source if needed), for display.
-func (e *Engine) Form(ctx context.Context) promql.Form { return e.form0(ctx) }
 
 // New returns an engine over a metrics-source client.
 func New(src *source.Client) *Engine {
@@ -181,6 +185,11 @@ func (e *Engine) Buckets(ctx context.Context, s *slo.SLO, from, to time.Time, st
 		if le, err = e.resolveLe(ctx, s, from, to); err != nil {
 			return nil, err
 		}
+	}
+	// Learn the growth form first: on a source that does not answer, the probe is the
+	// only request, and the query fails after one timeout, not two.
+	if _, _, err := e.Tiling(ctx, step); err != nil {
+		return nil, fmt.Errorf("SLO %s: %w", s.Name, err)
 	}
 	n := int(to.Sub(from) / step)
 	occurrences := s.Budgeting.Method == "" || s.Budgeting.Method == slo.Occurrences
@@ -319,7 +328,10 @@ func (e *Engine) growth(ctx context.Context, s *slo.SLO, b *series.Buckets, le s
 	to := b.End()
 	// Bucket i ends at from+(i+1)*step: the first point of the range query is from+step.
 	start := b.Start.Add(step)
-	tl, ctx := e.Tiling(ctx, step)
+	tl, ctx, err := e.Tiling(ctx, step)
+	if err != nil {
+		return nil, fmt.Errorf("SLO %s: %w", s.Name, err)
+	}
 	if tl.Form == promql.FormLastSample {
 		// Plain selectors: read the last values per series and subtract in Go (one
 		// selector evaluation); expressions get the whole construction in PromQL.

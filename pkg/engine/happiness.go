@@ -145,7 +145,10 @@ func (e *Engine) Happiness(ctx context.Context, s *slo.SLO, sig slo.Signal, from
 	}
 	tl, sctx := promql.Tiling{Form: promql.FormIncrease, Step: interval}, ctx
 	if sig.Kind == slo.Counter {
-		tl, sctx = e.Tiling(ctx, interval) // as for the SLO's own counters
+		var err error
+		if tl, sctx, err = e.Tiling(ctx, interval); err != nil { // as for the SLO's own counters
+			return nil, fmt.Errorf("SLO %s: %w", s.Name, err)
+		}
 	}
 	q, err := promql.Signal(sig, tl)
 	if err != nil {

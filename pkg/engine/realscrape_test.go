@@ -72,7 +72,9 @@ func TestRealScrapesMatchTruth(t *testing.T) {
 			src, err := source.New(source.Config{URL: b.url, Timeout: time.Minute, CacheEntries: 1000, SplitPoints: source.SplitForParallel})
 			require.NoError(t, err)
 			e := engine.New(src)
-			require.Equal(t, b.form, e.Form(ctx), "the probe picks the growth form")
+			form, err := e.Form(ctx)
+			require.NoError(t, err)
+			require.Equal(t, b.form, form, "the probe picks the growth form")
 			for _, iv := range demo.RealScrapeIntervals {
 				t.Run(demo.IntervalLabel(iv), func(t *testing.T) {
 					checkInterval(t, e, src, samples, iv)

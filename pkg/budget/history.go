@@ -41,17 +41,24 @@ func Evaluate(periods []series.Period, counts []series.Counts, target float64) [
 		if sli, ok := SLI(counts[i]); ok {
 			r.SLI, r.HasData = sli, true
 			r.BudgetUsed = BurnRate(sli, target)
-			r.Met = met(sli, target)
+			r.Met = Met(sli, target)
 		}
 		out[i] = r
 	}
 	return out
 }
 
-// met reports sli >= target, with a relative slack of metTolerance on 1-target.
-func met(sli, target float64) bool {
+// Met reports whether an SLI meets a target: sli >= target, with a relative slack of
+// metTolerance on 1-target (the one rule every "met" in Nines uses).
+func Met(sli, target float64) bool {
 	return 1-sli <= (1-target)*(1+metTolerance)
 }
+
+// objectiveTolerance is how close two objectives (ratios) must be to be the same one.
+const objectiveTolerance = 1e-12
+
+// SameObjective reports whether two objectives, as ratios, are the same one.
+func SameObjective(a, b float64) bool { return math.Abs(a-b) < objectiveTolerance }
 
 // Summary is the achievability of an objective over past periods.
 type Summary struct {
@@ -88,7 +95,7 @@ func Achievability(results []PeriodResult, target, share float64) (Summary, erro
 			continue
 		}
 		slis = append(slis, r.SLI)
-		if met(r.SLI, target) {
+		if Met(r.SLI, target) {
 			s.Met++
 		}
 	}

@@ -155,3 +155,24 @@ func TestRecommend(t *testing.T) {
 		t.Error("Recommend(NaN) should be NaN")
 	}
 }
+
+func TestMetAndSameObjective(t *testing.T) {
+	cases := []struct {
+		sli, target float64
+		met         bool
+	}{
+		{0.999, 0.999, true},
+		{1 - 0.001, 0.999, true}, // computed SLIs round either way
+		{0.9989999, 0.999, false},
+		{0.99, 0.995, false},
+		{1, 0.999999, true},
+	}
+	for _, c := range cases {
+		if got := Met(c.sli, c.target); got != c.met {
+			t.Errorf("Met(%v, %v) = %v, want %v", c.sli, c.target, got, c.met)
+		}
+	}
+	if !SameObjective(0.999, 99.9/100) || SameObjective(0.999, 0.9995) {
+		t.Error("SameObjective tells 0.999 from 0.9995 and not from 99.9/100")
+	}
+}

@@ -217,7 +217,7 @@ func (e *Engine) History(ctx context.Context, s *slo.SLO, o HistoryOptions) (*Hi
 		w := WhatIf{Objective: obj, WithData: len(summarised)}
 		var used float64
 		for _, r := range summarised {
-			if r.SLI >= 1-(1-obj)*(1+1e-9) {
+			if budget.Met(r.SLI, obj) {
 				w.Met++
 			}
 			used += budget.BurnRate(r.SLI, obj)

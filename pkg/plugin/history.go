@@ -123,7 +123,7 @@ func parseObjectives(s string) ([]float64, error) {
 func defaultObjectives(target float64) []float64 {
 	out := []float64{0.99, 0.995, 0.999, 0.9995}
 	for _, o := range out {
-		if math.Abs(o-target) < 1e-12 {
+		if budget.SameObjective(o, target) {
 			return out
 		}
 	}
@@ -359,7 +359,7 @@ func historyFrames(hs []*engine.History, share float64) data.Frames {
 			wSLO = append(wSLO, h.SLO.Name)
 			wObj = append(wObj, w.Objective)
 			wMet, wWith = append(wMet, int64(w.Met)), append(wWith, int64(w.WithData))
-			wCurrent = append(wCurrent, math.Abs(w.Objective-h.SLO.Target()) < 1e-12)
+			wCurrent = append(wCurrent, budget.SameObjective(w.Objective, h.SLO.Target()))
 			if w.WithData > 0 {
 				sh := float64(w.Met) / float64(w.WithData)
 				wShare, wUsed = append(wShare, ptr(sh)), append(wUsed, ptr(w.MeanBudgetUsed))
@@ -427,10 +427,10 @@ func historyNotices(h *engine.History) []data.Notice {
 	if sm.Met < n {
 		sev = data.NoticeSeverityWarning
 	}
-	if sm.Recommended > 0 && math.Abs(sm.Recommended-s.Target()) > 1e-12 {
+	if sm.Recommended > 0 && !budget.SameObjective(sm.Recommended, s.Target()) {
 		met := 0
 		for _, p := range h.Periods {
-			if p.Summarised && p.SLI >= 1-(1-sm.Recommended)*(1+1e-9) {
+			if p.Summarised && budget.Met(p.SLI, sm.Recommended) {
 				met++
 			}
 		}

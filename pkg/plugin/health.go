@@ -89,17 +89,26 @@ func (d *Datasource) checkLatency(ctx context.Context, slos []*slo.SLO) []string
 	return out
 }
 
-// noData lists the SLOs whose total events over the last hour are zero or absent.
+// noData lists the SLOs whose total events over the last hour are zero or absent (for
+// threshold SLOs: the minutes with a sample of the gauge).
 func (d *Datasource) noData(ctx context.Context, slos []*slo.SLO) []string {
 	var mu sync.Mutex
 	var out []string
 	now := d.Now()
 	d.forEach(ctx, slos, func(ctx context.Context, _ int, s *slo.SLO) error {
-		q, err := promql.ForSLO(s, promql.Tiling{Form: promql.FormIncrease, Step: time.Hour}, fmt.Sprintf("%g", s.Indicator.Le))
-		if err != nil || q.Total == "" {
+		total := ""
+		if s.Indicator.Kind == slo.Threshold {
+			// Minutes with a sample of the gauge in the last hour.
+			if q, err := promql.ForThreshold(s, time.Hour, time.Minute); err == nil {
+				total = q.Total
+			}
+		} else if q, err := promql.ForSLO(s, promql.Tiling{Form: promql.FormIncrease, Step: time.Hour}, fmt.Sprintf("%g", s.Indicator.Le)); err == nil {
+			total = q.Total
+		}
+		if total == "" {
 			return nil
 		}
-		v, ok, err := d.engine.Source.Instant(ctx, q.Total, now)
+		v, ok, err := d.engine.Source.Instant(ctx, total, now)
 		if err == nil && (!ok || v == 0) {
 			mu.Lock()
 			out = append(out, s.Name)

@@ -316,3 +316,36 @@ func TestIntegrationVariableValuesNeverReachPromQL(t *testing.T) {
 		require.NotContains(t, f.Meta.ExecutedQueryString, `\-`)
 	}
 }
+
+// "Save & test" lists the SLOs without data in the last hour, threshold SLOs included:
+// the probe gauge is absent during the demo's 6-hour scrape gap and present after it.
+func TestHealthNoDataIncludesThresholdSLOs(t *testing.T) {
+	srv := promtest.Shared(t)
+	ds := newTestDatasource(t, srv.URL, map[string]any{"definitionPaths": []string{}, "definitions": `service: checkout
+slos:
+  - name: probe-up
+    objective: 99
+    window: 7d
+    indicator:
+      threshold: {gauge: 'probe_success{job="blackbox"}', op: ">=", value: 1}
+  - name: nothing
+    objective: 99
+    window: 7d
+    indicator:
+      ratio: {good: 'nothing_total{code="200"}', total: 'nothing_total'}
+`})
+	for _, c := range []struct {
+		at     time.Time
+		noData []string
+	}{
+		{time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC), []string{"nothing", "probe-up"}},
+		{time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC), []string{"nothing"}},
+	} {
+		ds.Now = func() time.Time { return c.at }
+		res, err := ds.CheckHealth(context.Background(), &backend.CheckHealthRequest{})
+		require.NoError(t, err)
+		var det HealthDetails
+		require.NoError(t, json.Unmarshal(res.JSONDetails, &det))
+		require.Equal(t, c.noData, det.NoData, "at %s", c.at)
+	}
+}

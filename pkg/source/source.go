@@ -265,15 +265,22 @@ func downstream(format string, args ...any) error {
 	return &sourceError{msg: redact(fmt.Sprintf(format, args...)), cause: errors.New("unexpected response"), downstream: true}
 }
 
-// Instant runs an instant query at t; it must yield at most one series (ok=false when none).
-func (c *Client) Instant(ctx context.Context, query string, t time.Time) (float64, bool, error) {
+// query runs an instant query at t and returns its value and the operation's name for errors.
+func (c *Client) query(ctx context.Context, query string, t time.Time) (model.Value, string, error) {
 	var val model.Value
 	op := fmt.Sprintf("query %q at %s", query, t.UTC().Format(time.RFC3339))
-	if _, err := c.call(ctx, op, func(ctx context.Context) error {
+	_, err := c.call(ctx, op, func(ctx context.Context) error {
 		var err error
 		val, _, _, err = c.api.Query(ctx, query, t)
 		return err
-	}); err != nil {
+	})
+	return val, op, err
+}
+
+// Instant runs an instant query at t; it must yield at most one series (ok=false when none).
+func (c *Client) Instant(ctx context.Context, query string, t time.Time) (float64, bool, error) {
+	val, op, err := c.query(ctx, query, t)
+	if err != nil {
 		return 0, false, err
 	}
 	switch v := val.(type) {
@@ -370,13 +377,8 @@ func (c *Client) LabelValues(ctx context.Context, label string, match string, st
 // SampleTimes runs an instant query at t that yields a range vector (e.g. x[10m]) and
 // returns the times of the raw samples of each series, in Unix milliseconds.
 func (c *Client) SampleTimes(ctx context.Context, query string, t time.Time) ([][]int64, error) {
-	var val model.Value
-	op := fmt.Sprintf("query %q at %s", query, t.UTC().Format(time.RFC3339))
-	if _, err := c.call(ctx, op, func(ctx context.Context) error {
-		var err error
-		val, _, _, err = c.api.Query(ctx, query, t)
-		return err
-	}); err != nil {
+	val, op, err := c.query(ctx, query, t)
+	if err != nil {
 		return nil, err
 	}
 	m, ok := val.(model.Matrix)

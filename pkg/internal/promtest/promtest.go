@@ -149,12 +149,7 @@ func start(samples *demo.Samples) (*Server, error) {
 			"--web.listen-address=" + addr, "--query.max-samples=500000000", "--log.level=warn"}
 	}
 	t1 := time.Now()
-	for attempt := 0; ; attempt++ {
-		s.proc, err = testproc.Start("promtest: prometheus", prom, args, filepath.Join(s.dir, "prometheus.log"), "/-/ready", 90*time.Second)
-		if err == nil || attempt == 2 {
-			break
-		}
-	}
+	s.proc, err = testproc.Start("promtest: prometheus", prom, args, filepath.Join(s.dir, "prometheus.log"), "/-/ready", 90*time.Second)
 	if err != nil {
 		s.Stop()
 		return nil, err

@@ -45,8 +45,21 @@ type Proc struct {
 
 // Start runs bin with the arguments args returns for its listen address (host:port),
 // writing its output to logPath, and waits up to timeout until GET URL+ready answers
-// 200. name names the server in errors.
+// 200. name names the server in errors. A free port can be taken by someone else
+// before the server binds it, so it tries three times.
 func Start(name, bin string, args func(addr string) []string, logPath, ready string, timeout time.Duration) (*Proc, error) {
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		var p *Proc
+		if p, err = start(name, bin, args, logPath, ready, timeout); err == nil {
+			return p, nil
+		}
+	}
+	return nil, err
+}
+
+// start is one attempt of Start.
+func start(name, bin string, args func(addr string) []string, logPath, ready string, timeout time.Duration) (*Proc, error) {
 	port, err := FreePort()
 	if err != nil {
 		return nil, err

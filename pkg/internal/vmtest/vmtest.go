@@ -88,12 +88,7 @@ func start(samples *demo.Samples) (*Server, error) {
 		return []string{"-storageDataPath=" + data, "-httpListenAddr=" + addr, "-retentionPeriod=100y",
 			"-search.disableCache", "-search.latencyOffset=0s", "-loggerLevel=WARN"}
 	}
-	for attempt := 0; ; attempt++ {
-		s.proc, err = testproc.Start("vmtest: victoria-metrics", bin, args, filepath.Join(s.dir, "victoria-metrics.log"), "/health", 60*time.Second)
-		if err == nil || attempt == 2 {
-			break
-		}
-	}
+	s.proc, err = testproc.Start("vmtest: victoria-metrics", bin, args, filepath.Join(s.dir, "victoria-metrics.log"), "/health", 60*time.Second)
 	if err != nil {
 		s.Stop()
 		return nil, err

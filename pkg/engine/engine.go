@@ -41,9 +41,29 @@ const (
 	RangesLeftOpen   RangeSemantics = "leftOpen"
 )
 
+// Source is what the engine needs of a metrics source; *source.Client is the real one.
+type Source interface {
+	// Range runs a range query whose answer is one series (or none).
+	Range(ctx context.Context, query string, start, end time.Time, step time.Duration) (source.Series, source.Stats, error)
+	// RangeGroups runs a range query whose answer may hold many series.
+	RangeGroups(ctx context.Context, query string, start, end time.Time, step time.Duration) ([]source.Group, source.Stats, error)
+	// Instant runs an instant query whose answer is one number (ok false when empty).
+	Instant(ctx context.Context, query string, t time.Time) (float64, bool, error)
+	// SampleTimes returns the raw sample times, per series, of a range-vector selector at t.
+	SampleTimes(ctx context.Context, query string, t time.Time) ([][]int64, error)
+	// LabelValues lists the values of label on series matching match between start and end.
+	LabelValues(ctx context.Context, label, match string, start, end time.Time) ([]string, error)
+	// ProbeGrowth tells how the source's increase() reads counter growth.
+	ProbeGrowth(ctx context.Context) (string, error)
+	// Version is the source's version string.
+	Version(ctx context.Context) (string, error)
+	// Now is the source's clock.
+	Now() time.Time
+}
+
 // Engine fetches bucketed counts of SLOs from a metrics source.
 type Engine struct {
-	Source *source.Client
+	Source Source
 	// Ranges is how per-bucket growth is asked for; empty means RangesAuto.
 	Ranges RangeSemantics
 	// Gap is the longest monitoring gap whose counter growth is still counted; 0 means
@@ -117,8 +137,8 @@ func (e *Engine) Form(ctx context.Context) (promql.Form, error) {
 	return e.form, nil
 }
 
-// New returns an engine over a metrics-source client.
-func New(src *source.Client) *Engine {
+// New returns an engine over a metrics source.
+func New(src Source) *Engine {
 	return &Engine{Source: src, les: map[string]string{}, probes: map[string][][]int64{}, peaks: map[string]peakAnswer{}}
 }
 

@@ -9,6 +9,8 @@ package budget
 
 import (
 	"math"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/nines-slo/nines/pkg/series"
@@ -127,4 +129,11 @@ func Nines(sli float64) float64 {
 		return math.Inf(1)
 	}
 	return -math.Log10(1 - sli)
+}
+
+// Percent writes a ratio as a percent with up to three decimals: 0.999 → "99.9 %".
+func Percent(r float64) string {
+	s := strconv.FormatFloat(r*100, 'f', 3, 64)
+	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	return s + " %"
 }

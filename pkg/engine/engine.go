@@ -4,6 +4,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -72,6 +73,8 @@ type Engine struct {
 	// ScrapeInterval is the source's scrape interval when known (Grafana's timeInterval
 	// setting); 0 when unknown.
 	ScrapeInterval time.Duration
+	// Concurrency bounds the SLOs checked at once by Health; 0 means a small default.
+	Concurrency int
 
 	mu     sync.Mutex
 	les    map[string]string     // histogram selector + threshold → le label value found on the server
@@ -118,6 +121,9 @@ func (e *Engine) Form(ctx context.Context) (promql.Form, error) {
 	case RangesLookbehind:
 		return promql.FormIncrease, nil
 	}
+	if e.Source == nil {
+		return "", errNoSource
+	}
 	e.probeMu.Lock()
 	defer e.probeMu.Unlock()
 	if e.form == "" {
@@ -136,6 +142,9 @@ func (e *Engine) Form(ctx context.Context) (promql.Form, error) {
 	}
 	return e.form, nil
 }
+
+// errNoSource is the error of an engine without a metrics source.
+var errNoSource = errors.New("no metrics source is configured")
 
 // New returns an engine over a metrics source.
 func New(src Source) *Engine {
@@ -342,6 +351,36 @@ func sampleTimes(b *series.Buckets, counts source.Series, raw [][]int64) []float
 	return last
 }
 
+// growthPlan is how the growth of an SLO's counters is asked of the source: exactly one
+// of its ways is set.
+type growthPlan struct {
+	// plain: the last values of plain selectors, subtracted in Go (last-sample form).
+	plain *promql.Plain
+	// grouped: one query grouped by the labels that tell good from bad.
+	grouped *promql.Grouped
+	// pair: a good (or bad) query and a total query.
+	pair promql.Bucketed
+}
+
+// planGrowth decides how the SLO's growth per bucket is asked for in tiling tl.
+func planGrowth(s *slo.SLO, tl promql.Tiling, le string) (growthPlan, error) {
+	if tl.Form == promql.FormLastSample {
+		// Plain selectors: read the last values per series and subtract in Go (one
+		// selector evaluation); expressions get the whole construction in PromQL.
+		if p, ok := promql.PlainSelectors(s, le); ok {
+			return growthPlan{plain: &p}, nil
+		}
+	}
+	if g, ok := promql.ForSLOGrouped(s, tl); ok {
+		return growthPlan{grouped: &g}, nil
+	}
+	q, err := promql.ForSLO(s, tl, le)
+	if err != nil {
+		return growthPlan{}, fmt.Errorf("SLO %s: build queries: %w", s.Name, err)
+	}
+	return growthPlan{pair: q}, nil
+}
+
 // growth fills b with the per-bucket growth of the SLO's counters.
 func (e *Engine) growth(ctx context.Context, s *slo.SLO, b *series.Buckets, le string) (*Fetched, error) {
 	n, step := b.Len(), b.Step
@@ -352,21 +391,17 @@ func (e *Engine) growth(ctx context.Context, s *slo.SLO, b *series.Buckets, le s
 	if err != nil {
 		return nil, fmt.Errorf("SLO %s: %w", s.Name, err)
 	}
-	if tl.Form == promql.FormLastSample {
-		// Plain selectors: read the last values per series and subtract in Go (one
-		// selector evaluation); expressions get the whole construction in PromQL.
-		if p, ok := promql.PlainSelectors(s, le); ok {
-			return e.lastSampleBuckets(ctx, s, p, b)
-		}
-	}
-	if g, ok := promql.ForSLOGrouped(s, tl); ok {
-		return e.grouped(ctx, s, g, b, start, to)
-	}
-	q, err := promql.ForSLO(s, tl, le)
+	plan, err := planGrowth(s, tl, le)
 	if err != nil {
-		return nil, fmt.Errorf("SLO %s: build queries: %w", s.Name, err)
+		return nil, err
 	}
-
+	switch {
+	case plan.plain != nil:
+		return e.lastSampleBuckets(ctx, s, *plan.plain, b)
+	case plan.grouped != nil:
+		return e.grouped(ctx, s, *plan.grouped, b, start, to)
+	}
+	q := plan.pair
 	first := q.Good
 	if first == "" {
 		first = q.Bad
@@ -451,6 +486,9 @@ func (e *Engine) resolveLe(ctx context.Context, s *slo.SLO, from, to time.Time) 
 		return "", fmt.Errorf("SLO %s: %w", s.Name, err)
 	}
 	key := fmt.Sprintf("%s|%g", sel, s.Indicator.Le)
+	if e.Source == nil {
+		return "", errNoSource
+	}
 	e.mu.Lock()
 	le, ok := e.les[key]
 	e.mu.Unlock()

@@ -71,6 +71,7 @@ func NewDatasource(ctx context.Context, s backend.DataSourceInstanceSettings) (i
 		}
 	}
 	if err != nil {
+		ds.engine = engine.New(nil) // definitions and the catalog still work
 		// Keep the instance: definitions and resources still work, queries say what is wrong.
 		ds.setupErr = err
 		log.DefaultLogger.Warn("Nines data source is not connected", "error", err.Error())

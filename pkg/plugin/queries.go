@@ -13,7 +13,6 @@ import (
 
 	"github.com/nines-slo/nines/pkg/budget"
 	"github.com/nines-slo/nines/pkg/engine"
-	"github.com/nines-slo/nines/pkg/promql"
 	"github.com/nines-slo/nines/pkg/slo"
 )
 
@@ -273,7 +272,7 @@ func noDataNotice(f *data.Frame, s *slo.SLO, pts []engine.Point) {
 }
 
 // queryCatalog answers "catalog": every SLO with its documentation and generated PromQL.
-func (d *Datasource) queryCatalog(_ context.Context, r *request) backend.DataResponse {
+func (d *Datasource) queryCatalog(ctx context.Context, r *request) backend.DataResponse {
 	n := len(r.slos)
 	cols := map[string][]string{}
 	order := []string{"SLO", "Name", "Service", "Owner", "Description", "User story", "Window", "Budgeting", "Indicator", "Labels", "SLI PromQL", "Good or bad PromQL", "Total PromQL", "Source", "Format"}
@@ -282,7 +281,7 @@ func (d *Datasource) queryCatalog(_ context.Context, r *request) backend.DataRes
 	}
 	objectives := make([]float64, n)
 	for i, s := range r.slos {
-		gen := Generated(s)
+		gen := d.engine.Generated(ctx, s, r.q.TimeRange.To)
 		set := func(c, v string) { cols[c][i] = v }
 		set("SLO", s.Name)
 		set("Name", s.Title())
@@ -326,69 +325,4 @@ func formatLabels(l map[string]string) string {
 		parts[i] = k + "=" + l[k]
 	}
 	return strings.Join(parts, ", ")
-}
-
-// GeneratedPromQL is the PromQL Nines derives from a definition, for documentation.
-type GeneratedPromQL struct {
-	// HandWritten is the SLI over the SLO window as one expression.
-	HandWritten string `json:"handWritten,omitempty"`
-	// GoodOrBad and Total are the per-bucket growth queries in the form that works on
-	// every source: the last values per series for plain selectors (Nines subtracts
-	// them in Go), else the whole construction in PromQL (5m buckets shown).
-	GoodOrBad string `json:"goodOrBad,omitempty"`
-	Good      string `json:"good,omitempty"`
-	Bad       string `json:"bad,omitempty"`
-	Total     string `json:"total,omitempty"`
-	Error     string `json:"error,omitempty"`
-}
-
-// Generated returns the PromQL of an SLO; latency thresholds are shown as written.
-func Generated(s *slo.SLO) GeneratedPromQL {
-	var g GeneratedPromQL
-	if s.Indicator.Kind == slo.Threshold {
-		// Judged once a minute; per-bucket counts of good and present minutes (5m buckets shown).
-		t, err := promql.ForThreshold(s, 5*time.Minute, time.Minute)
-		if err != nil {
-			g.Error = err.Error()
-			return g
-		}
-		g.Good, g.Total, g.GoodOrBad = t.Good, t.Total, t.Good
-		return g
-	}
-	le := fmt.Sprintf("%g", s.Indicator.Le)
-	w := s.Window.Duration
-	if w == 0 {
-		w = 30 * 24 * time.Hour
-	}
-	hw, err := promql.HandWritten(s, w, le)
-	if err != nil {
-		g.Error = err.Error()
-		return g
-	}
-	g.HandWritten = hw
-	b, err := promql.ForSLO(s, promql.Tiling{Form: promql.FormLastSample, Step: 5 * time.Minute}, le)
-	if err != nil {
-		g.Error = err.Error()
-		return g
-	}
-	if p, ok := promql.PlainSelectors(s, le); ok {
-		// Plain selectors: Nines reads their last values per series and subtracts in Go.
-		for _, c := range []struct {
-			sel string
-			dst *string
-		}{{p.Good, &b.Good}, {p.Bad, &b.Bad}, {p.Total, &b.Total}} {
-			if c.sel == "" {
-				continue
-			}
-			if q, err := promql.LastValues(c.sel, promql.DefaultGap); err == nil {
-				*c.dst = q
-			}
-		}
-	}
-	g.Good, g.Bad, g.Total = b.Good, b.Bad, b.Total
-	g.GoodOrBad = b.Good
-	if g.GoodOrBad == "" {
-		g.GoodOrBad = b.Bad
-	}
-	return g
 }

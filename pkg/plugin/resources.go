@@ -109,7 +109,7 @@ func (d *Datasource) handleGet(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, s := range res.SLOs {
 		if s.Name == name {
-			writeJSON(w, http.StatusOK, map[string]any{"slo": s, "promql": Generated(s), "errors": errs})
+			writeJSON(w, http.StatusOK, map[string]any{"slo": s, "promql": d.engine.Generated(r.Context(), s, d.Now()), "errors": errs})
 			return
 		}
 	}

@@ -14,14 +14,15 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
+	"github.com/nines-slo/nines/pkg/models"
 	"github.com/nines-slo/nines/pkg/slo"
 	"github.com/nines-slo/nines/pkg/source"
 )
 
 // request is one query with its parsed model and the SLOs it names.
 type request struct {
+	d    *Datasource
 	q    backend.DataQuery
-	m    Query
 	slos []*slo.SLO
 }
 
@@ -54,16 +55,30 @@ var errUser = errors.New("bad request")
 
 func userErr(err error) error { return fmt.Errorf("%w: %w", errUser, err) }
 
+// route is how one query type is answered.
+type route struct {
+	fn          handlerFunc
+	needsSource bool
+}
+
+// routes are the query types' handlers; each query type's file registers its own.
+var routes = map[string]route{}
+
+// register makes fn answer queries of type name.
+func register(name string, fn func(d *Datasource, ctx context.Context, r *request) backend.DataResponse, needsSource bool) {
+	routes[name] = route{fn: func(ctx context.Context, r *request) backend.DataResponse { return fn(r.d, ctx, r) }, needsSource: needsSource}
+}
+
 func (d *Datasource) newMux() *datasource.QueryTypeMux {
 	mux := datasource.NewQueryTypeMux()
-	mux.HandleFunc(QueryStatus, d.handle(d.queryStatus, true))
-	mux.HandleFunc(QuerySLI, d.handle(d.querySLI, true))
-	mux.HandleFunc(QueryBudget, d.handle(d.queryBudget, true))
-	mux.HandleFunc(QueryBurnRate, d.handle(d.queryBurnRate, true))
-	mux.HandleFunc(QueryHistory, d.handle(d.queryHistory, true))
-	mux.HandleFunc(QueryCatalog, d.handle(d.queryCatalog, false))
-	mux.HandleFunc(QueryHappiness, d.handle(d.queryHappiness, true))
-	status := d.handle(d.queryStatus, true)
+	for _, name := range models.Names() {
+		rt, ok := routes[name]
+		if !ok {
+			panic(fmt.Sprintf("query type %q has no handler", name))
+		}
+		mux.HandleFunc(name, d.handle(rt.fn, rt.needsSource))
+	}
+	status := d.handle(routes[QueryStatus].fn, true)
 	mux.HandleFunc("", func(ctx context.Context, req *backend.QueryDataRequest) (*backend.QueryDataResponse, error) {
 		resp := backend.NewQueryDataResponse()
 		var empty []backend.DataQuery
@@ -73,7 +88,7 @@ func (d *Datasource) newMux() *datasource.QueryTypeMux {
 				continue
 			}
 			resp.Responses[q.RefID] = backend.ErrDataResponseWithSource(backend.StatusBadRequest, backend.ErrorSourceDownstream,
-				fmt.Sprintf("unknown query type %q: use one of %s", q.QueryType, strings.Join(QueryTypes, ", ")))
+				fmt.Sprintf("unknown query type %q: use one of %s", q.QueryType, strings.Join(models.Names(), ", ")))
 		}
 		if len(empty) > 0 {
 			sub := *req
@@ -116,7 +131,7 @@ func (d *Datasource) runOne(ctx context.Context, q backend.DataQuery, fn handler
 			dr = backend.ErrDataResponseWithSource(backend.StatusInternal, backend.ErrorSourcePlugin, fmt.Sprintf("internal error in %s query (a bug in Nines; see the Grafana server log)", q.QueryType))
 		}
 	}()
-	m, err := ParseQuery(q.JSON)
+	m, err := models.Decode[models.Selection](q.JSON)
 	if err != nil {
 		return queryError(userErr(err))
 	}
@@ -127,7 +142,7 @@ func (d *Datasource) runOne(ctx context.Context, q backend.DataQuery, fn handler
 	if err != nil {
 		return queryError(userErr(err))
 	}
-	return fn(ctx, &request{q: q, m: m, slos: slos})
+	return fn(ctx, &request{d: d, q: q, slos: slos})
 }
 
 // forEach runs fn for every SLO with bounded concurrency and collects the errors by index.

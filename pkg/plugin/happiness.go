@@ -10,40 +10,27 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
 	"github.com/nines-slo/nines/pkg/engine"
+	"github.com/nines-slo/nines/pkg/models"
 	"github.com/nines-slo/nines/pkg/slo"
 )
 
-// happinessOptions reads the query's interval (default 1h) and maxLag (default 6).
-func (q Query) happinessOptions() (time.Duration, int, error) {
-	iv := engine.DefaultHappinessInterval
-	if strings.TrimSpace(q.Interval) != "" {
-		d, err := slo.ParseDuration(q.Interval)
-		if err != nil {
-			return 0, 0, fmt.Errorf("query field interval: %w", err)
-		}
-		iv = d
-	}
-	lag := engine.DefaultMaxLag
-	if q.MaxLag != nil {
-		lag = *q.MaxLag
-	}
-	if lag < 0 || lag > engine.MaxHappinessLag {
-		return 0, 0, fmt.Errorf("query field maxLag: %d must be between 0 and %d intervals", lag, engine.MaxHappinessLag)
-	}
-	return iv, lag, nil
-}
+func init() { register(QueryHappiness, (*Datasource).queryHappiness, true) }
 
 // queryHappiness answers "happiness": per SLO and signal, a summary table and the aligned
 // series (time, SLI, signal) over the dashboard range.
 func (d *Datasource) queryHappiness(ctx context.Context, r *request) backend.DataResponse {
-	iv, lag, err := r.m.happinessOptions()
+	o, err := models.Decode[models.HappinessOptions](r.q.JSON)
+	if err != nil {
+		return queryError(userErr(err))
+	}
+	iv, lag, err := o.Resolved()
 	if err != nil {
 		return queryError(userErr(err))
 	}
 	from, to := r.q.TimeRange.From, r.q.TimeRange.To
 	out := make([]data.Frames, len(r.slos))
 	errs := d.forEach(ctx, r.slos, func(ctx context.Context, i int, s *slo.SLO) error {
-		sigs, err := engine.ResolveSignal(s, r.m.Signal)
+		sigs, err := engine.ResolveSignal(s, o.Signal)
 		if err != nil {
 			return userErr(err)
 		}

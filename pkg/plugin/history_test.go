@@ -26,7 +26,7 @@ func newYork(t testing.TB) *time.Location {
 	return loc
 }
 
-func col(t testing.TB, f *data.Frame, name string) *data.Field {
+func fieldNamed(t testing.TB, f *data.Frame, name string) *data.Field {
 	t.Helper()
 	fld, idx := f.FieldByName(name)
 	require.GreaterOrEqual(t, idx, 0, "column %s", name)
@@ -36,7 +36,7 @@ func col(t testing.TB, f *data.Frame, name string) *data.Field {
 // rows returns the row indexes of one SLO in a frame with an SLO column.
 func rows(t testing.TB, f *data.Frame, slo string) []int {
 	var out []int
-	c := col(t, f, "SLO")
+	c := fieldNamed(t, f, "SLO")
 	for i := 0; i < f.Rows(); i++ {
 		if c.At(i).(string) == slo {
 			out = append(out, i)
@@ -79,7 +79,7 @@ func TestHistoryCalendarMatchesTruth(t *testing.T) {
 	wantMet := []string{"met", "missed", "missed", "met"}
 	var slis []float64
 	for i := 0; i < 4; i++ {
-		start, end := col(t, f, "Start").At(i).(time.Time), col(t, f, "End").At(i).(time.Time)
+		start, end := fieldNamed(t, f, "Start").At(i).(time.Time), fieldNamed(t, f, "End").At(i).(time.Time)
 		require.True(t, wantStarts[i].Equal(start), "period %d start %s", i, start)
 		require.True(t, wantStarts[i+1].Equal(end), "period %d end %s", i, end)
 		to := end
@@ -87,40 +87,40 @@ func TestHistoryCalendarMatchesTruth(t *testing.T) {
 			to = histEnd
 		}
 		bad, total := truth(start, to)
-		sli := col(t, f, "SLI").At(i).(*float64)
+		sli := fieldNamed(t, f, "SLI").At(i).(*float64)
 		require.NotNil(t, sli)
 		checkBad(t, 1-*sli, bad, total, "period %d", i)
-		require.Equal(t, total, col(t, f, "Events").At(i).(float64), "period %d events", i)
-		require.Equal(t, wantPartial[i], col(t, f, "Partial").At(i).(bool), "period %d partial", i)
-		require.Equal(t, wantMet[i], col(t, f, "Met").At(i).(string), "period %d", i)
-		used := col(t, f, "Budget used").At(i).(*float64)
+		require.Equal(t, total, fieldNamed(t, f, "Events").At(i).(float64), "period %d events", i)
+		require.Equal(t, wantPartial[i], fieldNamed(t, f, "Partial").At(i).(bool), "period %d partial", i)
+		require.Equal(t, wantMet[i], fieldNamed(t, f, "Met").At(i).(string), "period %d", i)
+		used := fieldNamed(t, f, "Budget used").At(i).(*float64)
 		require.LessOrEqual(t, relErr(*used, (bad/total)/0.001), 1e-6)
 		slis = append(slis, 1-bad/total)
-		t.Logf("%s: SLI %.5f %% (truth %.5f %%), events %.0f", col(t, f, "Period").At(i), *sli*100, 100-100*bad/total, total)
+		t.Logf("%s: SLI %.5f %% (truth %.5f %%), events %.0f", fieldNamed(t, f, "Period").At(i), *sli*100, 100-100*bad/total, total)
 	}
-	require.Equal(t, "data starts mid-period", col(t, f, "Note").At(0))
-	require.Equal(t, "period still running", col(t, f, "Note").At(3))
+	require.Equal(t, "data starts mid-period", fieldNamed(t, f, "Note").At(0))
+	require.Equal(t, "period still running", fieldNamed(t, f, "Note").At(3))
 	// February badly misses: more than five times its budget.
-	require.Greater(t, *col(t, f, "Budget used").At(2).(*float64), 5.0)
+	require.Greater(t, *fieldNamed(t, f, "Budget used").At(2).(*float64), 5.0)
 
 	// Summary: 2 of 4 met; at 90 % of 4 periods the 4th best SLI is achievable.
 	sm := dr.Frames[1]
 	require.Equal(t, 1, sm.Rows())
-	require.Equal(t, int64(2), col(t, sm, "Met").At(0))
-	require.InDelta(t, 0.5, *col(t, sm, "Share met").At(0).(*float64), 1e-12)
+	require.Equal(t, int64(2), fieldNamed(t, sm, "Met").At(0))
+	require.InDelta(t, 0.5, *fieldNamed(t, sm, "Share met").At(0).(*float64), 1e-12)
 	sorted := append([]float64(nil), slis...)
 	sort.Sort(sort.Reverse(sort.Float64Slice(sorted)))
-	ach := *col(t, sm, "Achievable").At(0).(*float64)
+	ach := *fieldNamed(t, sm, "Achievable").At(0).(*float64)
 	require.LessOrEqual(t, relErr(1-ach, 1-sorted[3]), 1e-6)
-	require.InDelta(t, -math.Log10(1-sorted[3]), *col(t, sm, "Achievable nines").At(0).(*float64), 1e-6)
-	require.Equal(t, 0.99, *col(t, sm, "Recommended").At(0).(*float64))
+	require.InDelta(t, -math.Log10(1-sorted[3]), *fieldNamed(t, sm, "Achievable nines").At(0).(*float64), 1e-6)
+	require.Equal(t, 0.99, *fieldNamed(t, sm, "Recommended").At(0).(*float64))
 	notices := dr.Frames[0].Meta.Notices
 	require.Contains(t, noticeTexts(notices), "checkout-monthly: 99.9 % was met in 2 of the last 4 months (2 partial); 99 % would have been met in all 4")
 
 	// What-if: the default ladder; 99.5 % is met in 3 of 4 months (February misses it).
 	wi := dr.Frames[2]
 	for _, i := range rows(t, wi, "checkout-monthly") {
-		obj := col(t, wi, "Objective").At(i).(float64)
+		obj := fieldNamed(t, wi, "Objective").At(i).(float64)
 		met := 0
 		used := 0.0
 		for _, s := range slis {
@@ -129,8 +129,8 @@ func TestHistoryCalendarMatchesTruth(t *testing.T) {
 			}
 			used += (1 - s) / (1 - obj)
 		}
-		require.Equal(t, int64(met), col(t, wi, "Periods met").At(i), "objective %v", obj)
-		require.LessOrEqual(t, relErr(*col(t, wi, "Mean budget used").At(i).(*float64), used/4), 1e-6, "objective %v", obj)
+		require.Equal(t, int64(met), fieldNamed(t, wi, "Periods met").At(i), "objective %v", obj)
+		require.LessOrEqual(t, relErr(*fieldNamed(t, wi, "Mean budget used").At(i).(*float64), used/4), 1e-6, "objective %v", obj)
 	}
 }
 
@@ -153,13 +153,13 @@ func TestHistoryUTCMonthsMatchDocumentedTotals(t *testing.T) {
 	f := dr.Frames[0]
 	want := []struct{ total, bad float64 }{{133916473, 292676}, {120969262, 664341}, {63718892, 31913}}
 	for i, w := range want {
-		require.Equal(t, w.total, col(t, f, "Events").At(i))
-		checkBad(t, 1-*col(t, f, "SLI").At(i).(*float64), w.bad, w.total, "month %d", i)
+		require.Equal(t, w.total, fieldNamed(t, f, "Events").At(i))
+		checkBad(t, 1-*fieldNamed(t, f, "SLI").At(i).(*float64), w.bad, w.total, "month %d", i)
 	}
 	// share 1: the worst month (February, 0.549 % errors) decides: 99 % is recommended.
 	sm := dr.Frames[1]
-	require.LessOrEqual(t, relErr(1-*col(t, sm, "Achievable").At(0).(*float64), 664341.0/120969262), 1e-6)
-	require.Equal(t, 0.99, *col(t, sm, "Recommended").At(0).(*float64))
+	require.LessOrEqual(t, relErr(1-*fieldNamed(t, sm, "Achievable").At(0).(*float64), 664341.0/120969262), 1e-6)
+	require.Equal(t, 0.99, *fieldNamed(t, sm, "Recommended").At(0).(*float64))
 	require.Equal(t, 3, dr.Frames[2].Rows())
 }
 
@@ -176,18 +176,18 @@ func TestHistoryWeeksAcrossDST(t *testing.T) {
 	f := dr.Frames[0]
 	require.Equal(t, 4, f.Rows())
 	for i := 0; i < 4; i++ {
-		start, end := col(t, f, "Start").At(i).(time.Time), col(t, f, "End").At(i).(time.Time)
+		start, end := fieldNamed(t, f, "Start").At(i).(time.Time), fieldNamed(t, f, "End").At(i).(time.Time)
 		ls := start.In(ny)
 		require.Equal(t, time.Monday, ls.Weekday())
 		require.Equal(t, 0, ls.Hour())
 		require.True(t, time.Date(ls.Year(), ls.Month(), ls.Day()+7, 0, 0, 0, 0, ny).Equal(end))
 		bad, total := truth(start, minTime(end, histEnd))
-		checkBad(t, 1-*col(t, f, "SLI").At(i).(*float64), bad, total, "week %d", i)
+		checkBad(t, 1-*fieldNamed(t, f, "SLI").At(i).(*float64), bad, total, "week %d", i)
 	}
 	// Week 10 of 2026 holds the DST change (Sunday 2026-03-08): 167 hours.
-	require.Equal(t, "2026-W10", col(t, f, "Period").At(2))
-	require.Equal(t, 167*time.Hour, col(t, f, "End").At(2).(time.Time).Sub(col(t, f, "Start").At(2).(time.Time)))
-	require.True(t, col(t, f, "Partial").At(3).(bool))
+	require.Equal(t, "2026-W10", fieldNamed(t, f, "Period").At(2))
+	require.Equal(t, 167*time.Hour, fieldNamed(t, f, "End").At(2).(time.Time).Sub(fieldNamed(t, f, "Start").At(2).(time.Time)))
+	require.True(t, fieldNamed(t, f, "Partial").At(3).(bool))
 }
 
 func minTime(a, b time.Time) time.Time {
@@ -209,15 +209,15 @@ func TestHistoryRollingMatchesTruth(t *testing.T) {
 	f := dr.Frames[0]
 	require.Equal(t, 3, f.Rows())
 	for i := 0; i < 3; i++ {
-		start, e := col(t, f, "Start").At(i).(time.Time), col(t, f, "End").At(i).(time.Time)
+		start, e := fieldNamed(t, f, "Start").At(i).(time.Time), fieldNamed(t, f, "End").At(i).(time.Time)
 		require.Equal(t, end.Add(-time.Duration(2-i)*30*24*time.Hour), e)
 		require.Equal(t, 30*24*time.Hour, e.Sub(start))
 		bad, total := truth(start, e)
-		checkBad(t, 1-*col(t, f, "SLI").At(i).(*float64), bad, total, "window %d", i)
+		checkBad(t, 1-*fieldNamed(t, f, "SLI").At(i).(*float64), bad, total, "window %d", i)
 	}
 	// The first window starts 2025-12-15 12:00, before the data.
-	require.True(t, col(t, f, "Partial").At(0).(bool))
-	require.False(t, col(t, f, "Partial").At(1).(bool))
+	require.True(t, fieldNamed(t, f, "Partial").At(0).(bool))
+	require.False(t, fieldNamed(t, f, "Partial").At(1).(bool))
 }
 
 // probeTruth counts the probe minutes in (from, to]: samples present and good (≥ 1).
@@ -257,15 +257,15 @@ func TestHistoryTimeslicesMatchTruth(t *testing.T) {
 	f := dr.Frames[0]
 	var sumGood, sumSlices, sumEmpty float64
 	for _, i := range rows(t, f, "probe-minutes") {
-		start, end := col(t, f, "Start").At(i).(time.Time), minTime(col(t, f, "End").At(i).(time.Time), histEnd)
+		start, end := fieldNamed(t, f, "Start").At(i).(time.Time), minTime(fieldNamed(t, f, "End").At(i).(time.Time), histEnd)
 		g, p := probeTruth(h, start, end)
-		sli := col(t, f, "SLI").At(i).(*float64)
+		sli := fieldNamed(t, f, "SLI").At(i).(*float64)
 		require.NotNil(t, sli)
 		checkBad(t, 1-*sli, p-g, p, "probe month %s", start.In(ny))
-		require.Equal(t, p, col(t, f, "Events").At(i), "slices with data")
+		require.Equal(t, p, fieldNamed(t, f, "Events").At(i), "slices with data")
 		sumGood += *sli * p
 		sumSlices += p
-		sumEmpty += *col(t, f, "Empty slices").At(i).(*float64)
+		sumEmpty += *fieldNamed(t, f, "Empty slices").At(i).(*float64)
 	}
 	require.InDelta(t, 107432, sumGood, 1e-6)
 	require.Equal(t, 107642.0, sumSlices)
@@ -275,13 +275,13 @@ func TestHistoryTimeslicesMatchTruth(t *testing.T) {
 
 	// emptySlices: bad counts the gap's minutes as bad slices (March only).
 	for _, i := range rows(t, f, "probe-minutes-empty-bad") {
-		start, end := col(t, f, "Start").At(i).(time.Time), minTime(col(t, f, "End").At(i).(time.Time), histEnd)
+		start, end := fieldNamed(t, f, "Start").At(i).(time.Time), minTime(fieldNamed(t, f, "End").At(i).(time.Time), histEnd)
 		g, p := probeTruth(h, start, end)
-		empty := *col(t, f, "Empty slices").At(i).(*float64)
+		empty := *fieldNamed(t, f, "Empty slices").At(i).(*float64)
 		if start.Month() == time.March {
 			require.Equal(t, 359.0, empty)
 		}
-		checkBad(t, 1-*col(t, f, "SLI").At(i).(*float64), p-g+empty, p+empty, "probe (empty bad) %s", start)
+		checkBad(t, 1-*fieldNamed(t, f, "SLI").At(i).(*float64), p-g+empty, p+empty, "probe (empty bad) %s", start)
 	}
 
 	// 1-hour slices, good when at least 95 % of the minutes with a sample are good.
@@ -304,7 +304,7 @@ func TestHistoryTimeslicesMatchTruth(t *testing.T) {
 		return
 	}
 	for _, i := range rows(t, f, "probe-hours") {
-		start, end := col(t, f, "Start").At(i).(time.Time), minTime(col(t, f, "End").At(i).(time.Time), histEnd)
+		start, end := fieldNamed(t, f, "Start").At(i).(time.Time), minTime(fieldNamed(t, f, "End").At(i).(time.Time), histEnd)
 		g, n := sliceTruth(start, end, time.Hour, func(i0, i1 int) (bool, bool) {
 			var gm, pm float64
 			for j := i0; j <= i1; j++ {
@@ -317,13 +317,13 @@ func TestHistoryTimeslicesMatchTruth(t *testing.T) {
 			}
 			return pm > 0 && gm/pm >= 0.95, pm > 0
 		})
-		sli := col(t, f, "SLI").At(i).(*float64)
+		sli := fieldNamed(t, f, "SLI").At(i).(*float64)
 		if n == 0 {
 			require.Nil(t, sli)
 			continue
 		}
 		checkBad(t, 1-*sli, n-g, n, "probe hours %s", start)
-		require.Equal(t, n, col(t, f, "Events").At(i))
+		require.Equal(t, n, fieldNamed(t, f, "Events").At(i))
 	}
 
 	// 5-minute slices of checkout requests, good at 99.5 % or better.
@@ -331,7 +331,7 @@ func TestHistoryTimeslicesMatchTruth(t *testing.T) {
 	badS := h.Find("http_requests_total", map[string]string{"job": "checkout", "code": "500"})
 	checked := 0
 	for _, i := range rows(t, f, "checkout-slices") {
-		start, end := col(t, f, "Start").At(i).(time.Time), minTime(col(t, f, "End").At(i).(time.Time), histEnd)
+		start, end := fieldNamed(t, f, "Start").At(i).(time.Time), minTime(fieldNamed(t, f, "End").At(i).(time.Time), histEnd)
 		g, n := sliceTruth(start, end, 5*time.Minute, func(i0, i1 int) (bool, bool) {
 			var gd, tot float64
 			for j := i0; j <= i1; j++ {
@@ -340,7 +340,7 @@ func TestHistoryTimeslicesMatchTruth(t *testing.T) {
 			}
 			return tot > 0 && gd/tot >= 0.995*(1-1e-9), tot > 0
 		})
-		sli := col(t, f, "SLI").At(i).(*float64)
+		sli := fieldNamed(t, f, "SLI").At(i).(*float64)
 		checkBad(t, 1-*sli, n-g, n, "checkout slices %s", start)
 		t.Logf("checkout-slices %s: %v good of %v slices", start.In(ny).Format("2006-01"), g, n)
 		checked++
@@ -364,16 +364,16 @@ func TestCalendarWindowFigures(t *testing.T) {
 	require.NoError(t, dr.Error)
 	f := dr.Frames[0]
 	for i := 0; i < f.Rows(); i++ {
-		name := col(t, f, "SLO").At(i).(string)
+		name := fieldNamed(t, f, "SLO").At(i).(string)
 		ps, pe := marchStart, aprilStart
 		if name == "checkout-weekly" {
 			ps, pe = time.Date(2026, 3, 9, 0, 0, 0, 0, ny), time.Date(2026, 3, 16, 0, 0, 0, 0, ny)
 		}
-		require.True(t, ps.Equal(*col(t, f, "Period start").At(i).(*time.Time)), name)
-		require.InDelta(t, float64(at.Sub(ps))/float64(pe.Sub(ps)), *col(t, f, "Elapsed").At(i).(*float64), 1e-12, name)
+		require.True(t, ps.Equal(*fieldNamed(t, f, "Period start").At(i).(*time.Time)), name)
+		require.InDelta(t, float64(at.Sub(ps))/float64(pe.Sub(ps)), *fieldNamed(t, f, "Elapsed").At(i).(*float64), 1e-12, name)
 		bad, total := truth(ps, at)
-		checkBad(t, 1-*col(t, f, "SLI").At(i).(*float64), bad, total, "status %s", name)
-		rem := *col(t, f, "Budget remaining").At(i).(*float64)
+		checkBad(t, 1-*fieldNamed(t, f, "SLI").At(i).(*float64), bad, total, "status %s", name)
+		rem := *fieldNamed(t, f, "Budget remaining").At(i).(*float64)
 		require.LessOrEqual(t, relErr(1-rem, (bad/total)/0.001), 1e-6, name)
 	}
 
@@ -480,16 +480,16 @@ func TestHistoryOpenSLO(t *testing.T) {
 	f := dr.Frames[0]
 	// Monthly occurrences: February and March in New York.
 	for k, i := range rows(t, f, "checkout-openslo-monthly") {
-		start := col(t, f, "Start").At(i).(time.Time)
+		start := fieldNamed(t, f, "Start").At(i).(time.Time)
 		require.True(t, time.Date(2026, time.Month(2+k), 1, 0, 0, 0, 0, ny).Equal(start))
-		bad, total := truth(start, minTime(col(t, f, "End").At(i).(time.Time), histEnd))
-		checkBad(t, 1-*col(t, f, "SLI").At(i).(*float64), bad, total, "openslo month %d", k)
+		bad, total := truth(start, minTime(fieldNamed(t, f, "End").At(i).(time.Time), histEnd))
+		checkBad(t, 1-*fieldNamed(t, f, "SLI").At(i).(*float64), bad, total, "openslo month %d", k)
 	}
 	// RatioTimeslices: the mean of the 1-hour ratios in each quarter.
 	okS := h.Find("http_requests_total", map[string]string{"job": "checkout", "code": "200"})
 	badS := h.Find("http_requests_total", map[string]string{"job": "checkout", "code": "500"})
 	for _, i := range rows(t, f, "checkout-openslo-ratio-slices") {
-		start, end := col(t, f, "Start").At(i).(time.Time), minTime(col(t, f, "End").At(i).(time.Time), histEnd)
+		start, end := fieldNamed(t, f, "Start").At(i).(time.Time), minTime(fieldNamed(t, f, "End").At(i).(time.Time), histEnd)
 		var sum, n float64
 		for s := start; s.Before(end); s = s.Add(time.Hour) {
 			var g, tot float64
@@ -502,36 +502,23 @@ func TestHistoryOpenSLO(t *testing.T) {
 				n++
 			}
 		}
-		sli := col(t, f, "SLI").At(i).(*float64)
+		sli := fieldNamed(t, f, "SLI").At(i).(*float64)
 		if n == 0 {
 			require.Nil(t, sli)
 			continue
 		}
 		require.LessOrEqual(t, relErr(1-*sli, 1-sum/n), 1e-6, "ratio slices %s", start)
-		require.Equal(t, n, col(t, f, "Events").At(i))
+		require.Equal(t, n, fieldNamed(t, f, "Events").At(i))
 	}
 	// Weekly Timeslices of probe_success: weeks start Monday 00:00 New York.
 	for _, i := range rows(t, f, "probe-openslo-slices") {
-		start, end := col(t, f, "Start").At(i).(time.Time), minTime(col(t, f, "End").At(i).(time.Time), histEnd)
+		start, end := fieldNamed(t, f, "Start").At(i).(time.Time), minTime(fieldNamed(t, f, "End").At(i).(time.Time), histEnd)
 		require.Equal(t, time.Monday, start.In(ny).Weekday())
 		g, p := probeTruth(h, start, end)
-		checkBad(t, 1-*col(t, f, "SLI").At(i).(*float64), p-g, p, "probe week %s", start)
+		checkBad(t, 1-*fieldNamed(t, f, "SLI").At(i).(*float64), p-g, p, "probe week %s", start)
 	}
 	require.NoError(t, resp.Responses["S"].Error)
 	require.Equal(t, 3, resp.Responses["S"].Frames[0].Rows())
-}
-
-func TestParseObjectives(t *testing.T) {
-	got, err := parseObjectives(" 99.9, 99,99.5%, 99 ")
-	require.NoError(t, err)
-	require.Equal(t, []float64{0.99, 0.995, 0.999}, got)
-	got, err = parseObjectives("")
-	require.NoError(t, err)
-	require.Nil(t, got)
-	for _, bad := range []string{"0", "100", "-1", "99,x", "NaN", ",,"} {
-		_, err := parseObjectives(bad)
-		require.Error(t, err, bad)
-	}
 }
 
 // One SLO failing (a raw indicator cannot be bucketed) never hides the others' history.
@@ -590,7 +577,7 @@ func TestTimeslicesSLISeries(t *testing.T) {
 	}
 	st := resp.Responses["B"].Frames[0]
 	g, p := probeTruth(srv.History, ms, to)
-	checkBad(t, 1-*col(t, st, "SLI").At(0).(*float64), p-g, p, "probe status")
-	require.Equal(t, 359.0, *col(t, st, "Empty slices").At(0).(*float64))
-	require.Equal(t, p, *col(t, st, "Events").At(0).(*float64))
+	checkBad(t, 1-*fieldNamed(t, st, "SLI").At(0).(*float64), p-g, p, "probe status")
+	require.Equal(t, 359.0, *fieldNamed(t, st, "Empty slices").At(0).(*float64))
+	require.Equal(t, p, *fieldNamed(t, st, "Events").At(0).(*float64))
 }

@@ -13,8 +13,17 @@ import (
 
 	"github.com/nines-slo/nines/pkg/budget"
 	"github.com/nines-slo/nines/pkg/engine"
+	"github.com/nines-slo/nines/pkg/models"
 	"github.com/nines-slo/nines/pkg/slo"
 )
+
+func init() {
+	register(QueryStatus, (*Datasource).queryStatus, true)
+	register(QuerySLI, (*Datasource).querySLI, true)
+	register(QueryBudget, (*Datasource).queryBudget, true)
+	register(QueryBurnRate, (*Datasource).queryBurnRate, true)
+	register(QueryCatalog, (*Datasource).queryCatalog, false)
+}
 
 // statusMappings colour the status column.
 var statusMappings = data.ValueMappings{data.ValueMapper{
@@ -25,114 +34,119 @@ var statusMappings = data.ValueMappings{data.ValueMapper{
 	"error":                      {Color: "purple", Index: 4},
 }}
 
+// statusRow is one SLO of a status table: its figures, or the error that stopped them.
+type statusRow struct {
+	s   *slo.SLO
+	st  *engine.Status
+	err error
+}
+
+// when returns &v() when ok, else nil (an empty cell); v is called only when ok.
+func when[V any](ok bool, v func() V) *V {
+	if !ok {
+		return nil
+	}
+	x := v()
+	return &x
+}
+
+func (r statusRow) ok() bool       { return r.st != nil }
+func (r statusRow) hasData() bool  { return r.st != nil && r.st.HasData }
+func (r statusRow) calendar() bool { return r.st != nil && r.s.Window.Kind == slo.Calendar }
+
+// burn is the i-th status burn rate, nil without data.
+func (r statusRow) burn(i int) *float64 {
+	if r.st == nil {
+		return nil
+	}
+	v, ok := r.st.BurnRate(i)
+	return when(ok, func() float64 { return v })
+}
+
+// statusColumns are the columns of the status table.
+var statusColumns = []column[statusRow]{
+	col("SLO", func(r statusRow) string { return r.s.Name }),
+	col("Name", func(r statusRow) string { return r.s.Title() }),
+	col("Service", func(r statusRow) string { return r.s.Service }),
+	col("Objective", func(r statusRow) float64 { return r.s.Target() }).with(percentCfg(3)),
+	col("Window", func(r statusRow) string { return r.s.Window.String() }),
+	col("Period start", func(r statusRow) *time.Time {
+		return when(r.calendar(), func() time.Time { return r.st.PeriodStart })
+	}),
+	col("Elapsed", func(r statusRow) *float64 { return when(r.calendar(), func() float64 { return r.st.Elapsed }) }).
+		with(percentCfg(1)),
+	col("SLI", func(r statusRow) *float64 { return when(r.hasData(), func() float64 { return r.st.SLI }) }).
+		with(percentCfg(3)),
+	col("Budget remaining", func(r statusRow) *float64 { return when(r.hasData(), func() float64 { return r.st.Remaining }) }).
+		with(&data.FieldConfig{Unit: "percentunit", Thresholds: budgetThresholds()}),
+	col("Burn rate 1h", func(r statusRow) *float64 { return r.burn(0) }).
+		with((&data.FieldConfig{Unit: "x", Thresholds: burnThresholds(14.4)}).SetDecimals(2)),
+	col("Burn rate 6h", func(r statusRow) *float64 { return r.burn(1) }).
+		with((&data.FieldConfig{Unit: "x", Thresholds: burnThresholds(6)}).SetDecimals(2)),
+	col("Time to exhaustion", func(r statusRow) *float64 {
+		return when(r.hasData() && r.st.Exhausts, func() float64 { return r.st.Exhaustion.Seconds() })
+	}).with(&data.FieldConfig{Unit: "s", NoValue: "∞"}),
+	col("Status", func(r statusRow) string {
+		if r.err != nil {
+			return "error"
+		}
+		return string(r.st.State)
+	}).with(&data.FieldConfig{Mappings: statusMappings}),
+	col("Events", func(r statusRow) *float64 { return when(r.ok(), func() float64 { return r.st.Counts.Total }) }).
+		with(&data.FieldConfig{Unit: "short"}),
+	col("Empty slices", func(r statusRow) *float64 {
+		return when(r.ok() && r.st.Fetched.Empty != nil, func() float64 { return r.st.EmptySlices })
+	}).with(&data.FieldConfig{Unit: "short"}),
+	col("Owner", func(r statusRow) string { return r.s.Owner }),
+	col("User story", func(r statusRow) string { return r.s.UserStory }),
+	col("Message", func(r statusRow) string {
+		if r.err != nil {
+			return r.err.Error()
+		}
+		return r.st.NoData()
+	}),
+}
+
 // queryStatus answers "status": one row per SLO with its current figures.
 func (d *Datasource) queryStatus(ctx context.Context, r *request) backend.DataResponse {
 	at := r.q.TimeRange.To
-	sts := make([]*engine.Status, len(r.slos))
+	rows := make([]statusRow, len(r.slos))
 	errs := d.forEach(ctx, r.slos, func(ctx context.Context, i int, s *slo.SLO) error {
 		st, err := d.engine.Status(ctx, s, at)
-		sts[i] = st
+		rows[i] = statusRow{s: s, st: st}
 		return err
 	})
-	n := len(r.slos)
-	var (
-		names, displays, services, windows, states, owners, stories, messages = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-		objectives                                                            = make([]float64, n)
-		slis, remaining, burn1h, burn6h, tte, events                          = make([]*float64, n), make([]*float64, n), make([]*float64, n), make([]*float64, n), make([]*float64, n), make([]*float64, n)
-		periodStarts                                                          = make([]*time.Time, n)
-		elapsed, emptySlices                                                  = make([]*float64, n), make([]*float64, n)
-	)
 	var executed []string
 	var notices []data.Notice
-	for i, s := range r.slos {
-		names[i], displays[i], services[i], windows[i] = s.Name, s.Title(), s.Service, s.Window.String()
-		owners[i], stories[i], objectives[i] = s.Owner, s.UserStory, s.Target()
+	for i := range rows {
+		row := &rows[i]
 		if errs[i] != nil {
-			states[i], messages[i] = "error", errs[i].Error()
+			row.st, row.err = nil, errs[i]
 			notices = append(notices, data.Notice{Severity: data.NoticeSeverityError, Text: errs[i].Error()})
 			continue
 		}
-		st := sts[i]
-		executed = append(executed, st.Fetched.Queries...)
-		for _, w := range st.Fetched.Warnings {
-			notices = append(notices, data.Notice{Severity: data.NoticeSeverityWarning, Text: fmt.Sprintf("%s: %s", s.Name, w)})
-		}
-		states[i] = string(st.State)
-		events[i] = ptr(st.Counts.Total)
-		if s.Window.Kind == slo.Calendar {
-			periodStarts[i], elapsed[i] = ptr(st.PeriodStart), ptr(st.Elapsed)
-		}
-		if st.Fetched.Empty != nil {
-			emptySlices[i] = ptr(st.EmptySlices)
-		}
-		if st.HasData {
-			slis[i], remaining[i] = ptr(st.SLI), ptr(st.Remaining)
-			if st.Exhausts {
-				tte[i] = ptr(st.Exhaustion.Seconds())
-			}
-		} else {
-			messages[i] = fmt.Sprintf("no events in the last %s", s.Window)
-			if s.Window.Kind == slo.Calendar {
-				messages[i] = fmt.Sprintf("no events so far this %s", s.Window.Unit)
-			}
-		}
-		for j, b := range st.Burns {
-			if !b.OK {
-				continue
-			}
-			switch j {
-			case 0:
-				burn1h[i] = ptr(b.Rate)
-			case 1:
-				burn6h[i] = ptr(b.Rate)
-			}
-		}
-		if st.State == budget.StateBreached {
-			notices = append(notices, data.Notice{Severity: data.NoticeSeverityWarning,
-				Text: fmt.Sprintf("%s: objective %s not met over the last %s (SLI %s)", s.Name, pct(s.Target()), s.Window, pct(st.SLI))})
-			if s.Window.Kind == slo.Calendar {
-				notices[len(notices)-1].Text = fmt.Sprintf("%s: objective %s already missed this %s (SLI %s so far, %s of the %s elapsed)",
-					s.Name, pct(s.Target()), s.Window.Unit, pct(st.SLI), pct(st.Elapsed), s.Window.Unit)
-			}
+		executed = append(executed, row.st.Fetched.Queries...)
+		notices = append(notices, warnings(row.s, row.st.Fetched)...)
+		if b := row.st.Breach(); b != "" {
+			notices = append(notices, data.Notice{Severity: data.NoticeSeverityWarning, Text: b})
 		}
 	}
-	pctCfg := func() *data.FieldConfig { return (&data.FieldConfig{Unit: "percentunit"}).SetDecimals(3) }
-	f := data.NewFrame("status",
-		data.NewField("SLO", nil, names),
-		data.NewField("Name", nil, displays),
-		data.NewField("Service", nil, services),
-		data.NewField("Objective", nil, objectives).SetConfig(pctCfg()),
-		data.NewField("Window", nil, windows),
-		data.NewField("Period start", nil, periodStarts),
-		data.NewField("Elapsed", nil, elapsed).SetConfig((&data.FieldConfig{Unit: "percentunit"}).SetDecimals(1)),
-		data.NewField("SLI", nil, slis).SetConfig(pctCfg()),
-		data.NewField("Budget remaining", nil, remaining).SetConfig(&data.FieldConfig{Unit: "percentunit", Thresholds: budgetThresholds()}),
-		data.NewField("Burn rate 1h", nil, burn1h).SetConfig((&data.FieldConfig{Unit: "x", Thresholds: burnThresholds(14.4)}).SetDecimals(2)),
-		data.NewField("Burn rate 6h", nil, burn6h).SetConfig((&data.FieldConfig{Unit: "x", Thresholds: burnThresholds(6)}).SetDecimals(2)),
-		data.NewField("Time to exhaustion", nil, tte).SetConfig(&data.FieldConfig{Unit: "s", NoValue: "∞"}),
-		data.NewField("Status", nil, states).SetConfig(&data.FieldConfig{Mappings: statusMappings}),
-		data.NewField("Events", nil, events).SetConfig(&data.FieldConfig{Unit: "short"}),
-		data.NewField("Empty slices", nil, emptySlices).SetConfig(&data.FieldConfig{Unit: "short"}),
-		data.NewField("Owner", nil, owners),
-		data.NewField("User story", nil, stories),
-		data.NewField("Message", nil, messages),
-	)
-	if n == 0 {
+	if len(rows) == 0 {
 		notices = append(notices, data.Notice{Severity: data.NoticeSeverityInfo, Text: "no SLO matches this query"})
 	}
-	f.Meta = &data.FrameMeta{
-		Type:                   data.FrameTypeTable,
-		PreferredVisualization: data.VisTypeTable,
-		ExecutedQueryString:    strings.Join(executed, "\n"),
-		Notices:                notices,
-	}
+	f := tableFrame("status", rows, statusColumns...)
+	f.Meta.ExecutedQueryString = strings.Join(executed, "\n")
+	f.Meta.Notices = notices
 	return backend.DataResponse{Frames: data.Frames{f}}
 }
 
-func pct(r float64) string {
-	s := fmt.Sprintf("%.3f", r*100)
-	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
-	return s + " %"
+// warnings are the source's warnings of a fetch for s, as notices.
+func warnings(s *slo.SLO, f *engine.Fetched) []data.Notice {
+	var out []data.Notice
+	for _, w := range f.Warnings {
+		out = append(out, data.Notice{Severity: data.NoticeSeverityWarning, Text: fmt.Sprintf("%s: %s", s.Name, w)})
+	}
+	return out
 }
 
 // rolling fetches the rolling counts of windows(s) for each SLO and maps them to frames.
@@ -172,7 +186,7 @@ func (d *Datasource) rolling(ctx context.Context, r *request, windows func(s *sl
 
 func (d *Datasource) sloWindow(r *request) func(s *slo.SLO) ([]time.Duration, error) {
 	return func(s *slo.SLO) ([]time.Duration, error) {
-		w, err := r.m.WindowDuration()
+		w, err := r.window()
 		if err != nil {
 			return nil, userErr(err)
 		}
@@ -181,6 +195,15 @@ func (d *Datasource) sloWindow(r *request) func(s *slo.SLO) ([]time.Duration, er
 		}
 		return []time.Duration{w}, nil
 	}
+}
+
+// window is the window option of sli, budget and burnRate queries, zero when unset.
+func (r *request) window() (time.Duration, error) {
+	o, err := models.Decode[models.WindowOptions](r.q.JSON)
+	if err != nil {
+		return 0, err
+	}
+	return o.Duration()
 }
 
 // querySLI answers "sli": the SLI over the SLO window (or the query's window) at each step.
@@ -206,7 +229,7 @@ func (d *Datasource) queryBudget(ctx context.Context, r *request) backend.DataRe
 		f := pointsFrame("budget", s, pts, display, fc, roll.Fetched.Queries)
 		noDataNotice(f, s, pts)
 		if n := len(pts); n > 0 && pts[n-1].OK && pts[n-1].Value < 0 {
-			addNotice(f, data.NoticeSeverityWarning, fmt.Sprintf("%s: error budget overspent (%s remaining)", s.Name, pct(pts[n-1].Value)))
+			addNotice(f, data.NoticeSeverityWarning, fmt.Sprintf("%s: error budget overspent (%s remaining)", s.Name, budget.Percent(pts[n-1].Value)))
 		}
 		return data.Frames{f}
 	})
@@ -215,7 +238,7 @@ func (d *Datasource) queryBudget(ctx context.Context, r *request) backend.DataRe
 // queryBurnRate answers "burnRate": burn rates over the alerting windows (or the query's window).
 func (d *Datasource) queryBurnRate(ctx context.Context, r *request) backend.DataResponse {
 	windows := func(s *slo.SLO) ([]time.Duration, error) {
-		w, err := r.m.WindowDuration()
+		w, err := r.window()
 		if err != nil {
 			return nil, userErr(err)
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend/resource/httpadapter"
 
 	"github.com/nines-slo/nines/pkg/definitions"
+	"github.com/nines-slo/nines/pkg/models"
 	"github.com/nines-slo/nines/pkg/slo"
 )
 
@@ -62,7 +63,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // handleList serves GET /slos?slo=&service=&owner=&label=k=v.
 func (d *Datasource) handleList(w http.ResponseWriter, r *http.Request) {
 	res := d.defs.Current()
-	q := Query{SLO: r.URL.Query().Get("slo"), Service: r.URL.Query().Get("service")}
+	q := models.Selection{SLO: r.URL.Query().Get("slo"), Service: r.URL.Query().Get("service")}
 	for _, l := range r.URL.Query()["label"] {
 		k, v, ok := strings.Cut(l, "=")
 		if !ok {

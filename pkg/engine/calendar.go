@@ -9,21 +9,9 @@ import (
 	"github.com/nines-slo/nines/pkg/slo"
 )
 
-// Location loads an IANA time zone; the empty name is UTC.
-func Location(name string) (*time.Location, error) {
-	if name == "" {
-		return time.UTC, nil
-	}
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		return nil, fmt.Errorf("unknown time zone %q (want an IANA name such as Europe/Berlin)", name)
-	}
-	return loc, nil
-}
-
 // SLOLocation returns the time zone of an SLO's calendar window.
 func SLOLocation(s *slo.SLO) (*time.Location, error) {
-	loc, err := Location(s.Window.TimeZone)
+	loc, err := series.Location(s.Window.TimeZone)
 	if err != nil {
 		return nil, fmt.Errorf("SLO %s: %w", s.Name, err)
 	}
@@ -81,31 +69,6 @@ func CalendarStep(s *slo.SLO, want time.Duration, loc *time.Location, from, to t
 	return step, nil
 }
 
-// ToDate returns the counts of the calendar period containing t, from its start to t
-// (period to date); t and the period start must lie on the bucket grid.
-func ToDate(b *series.Buckets, t time.Time, unit slo.CalendarUnit, loc *time.Location) (series.Counts, time.Time, error) {
-	ps, err := series.PeriodStart(t, string(unit), loc)
-	if err != nil {
-		return series.Counts{}, ps, err
-	}
-	c, err := b.Between(ps, t)
-	return c, ps, err
-}
-
-// PeriodEnd returns the end of the calendar period starting at start.
-func PeriodEnd(start time.Time, unit slo.CalendarUnit, loc *time.Location) (time.Time, error) {
-	// The period containing start spans [start, next); Periods computes next.
-	ps, err := series.Periods(start, start.Add(time.Nanosecond), string(unit), loc)
-	if err != nil || len(ps) == 0 {
-		return time.Time{}, fmt.Errorf("calendar %s at %s: %v", unit, start.Format(time.RFC3339), err)
-	}
-	full, err := series.Periods(ps[0].Start, ps[0].Start.Add(100*day), string(unit), loc)
-	if err != nil || len(full) == 0 {
-		return time.Time{}, fmt.Errorf("calendar %s at %s: %v", unit, start.Format(time.RFC3339), err)
-	}
-	return full[0].End, nil
-}
-
 // CalendarCounts returns, at every output time between from and to (spaced by about
 // interval), the counts of the calendar period to date: the budget resets at each period
 // boundary. It fetches the buckets once, from the start of the first period.
@@ -124,7 +87,7 @@ func (e *Engine) CalendarCounts(ctx context.Context, s *slo.SLO, from, to time.T
 	}
 	times := outputTimes(from, to, interval, step)
 	first, end := times[0], times[len(times)-1]
-	start, err := series.PeriodStart(first, string(unit), loc)
+	start, err := series.PeriodStart(first, unit, loc)
 	if err != nil {
 		return nil, err
 	}
@@ -138,7 +101,7 @@ func (e *Engine) CalendarCounts(ctx context.Context, s *slo.SLO, from, to time.T
 	}
 	cs := make([]series.Counts, len(times))
 	for i, t := range times {
-		if cs[i], _, err = ToDate(f.Buckets, t, unit, loc); err != nil {
+		if cs[i], _, err = f.Buckets.ToDate(t, unit, loc); err != nil {
 			return nil, fmt.Errorf("SLO %s: %w", s.Name, err)
 		}
 	}

@@ -17,11 +17,11 @@ func TestZoneGrid(t *testing.T) {
 		"UTC": 24 * time.Hour, "America/New_York": time.Hour, "Europe/Berlin": time.Hour,
 		"Asia/Kolkata": 30 * time.Minute, "Asia/Kathmandu": 15 * time.Minute, "Australia/Adelaide": 30 * time.Minute,
 	} {
-		loc, err := Location(zone)
+		loc, err := series.Location(zone)
 		require.NoError(t, err)
 		require.Equal(t, want, ZoneGrid(loc, from, to), zone)
 		// Every period start lies on the grid.
-		for _, unit := range []string{series.Week, series.Month, series.Quarter} {
+		for _, unit := range []series.Unit{series.Week, series.Month, series.Quarter} {
 			ps, err := series.Periods(from, to, unit, loc)
 			require.NoError(t, err)
 			for _, p := range ps {
@@ -29,7 +29,7 @@ func TestZoneGrid(t *testing.T) {
 			}
 		}
 	}
-	_, err := Location("Nowhere/City")
+	_, err := series.Location("Nowhere/City")
 	require.ErrorContains(t, err, `unknown time zone "Nowhere/City"`)
 }
 
@@ -44,7 +44,7 @@ func TestSliceStep(t *testing.T) {
 	require.Equal(t, 2*time.Hour, SliceStep(sl(2*time.Hour), time.Hour, 24*time.Hour))
 	require.Equal(t, 7*time.Minute, SliceStep(sl(7*time.Minute), time.Hour))
 
-	ny, _ := Location("America/New_York")
+	ny, _ := series.Location("America/New_York")
 	from, to := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)
 	st, err := CalendarStep(sl(5*time.Minute), time.Hour, ny, from, to)
 	require.NoError(t, err)
@@ -54,11 +54,11 @@ func TestSliceStep(t *testing.T) {
 }
 
 func TestPeriodEnd(t *testing.T) {
-	ny, _ := Location("America/New_York")
-	end, err := PeriodEnd(time.Date(2026, 3, 1, 0, 0, 0, 0, ny), slo.Month, ny)
+	ny, _ := series.Location("America/New_York")
+	end, err := series.PeriodEnd(time.Date(2026, 3, 1, 0, 0, 0, 0, ny), slo.Month, ny)
 	require.NoError(t, err)
 	require.Equal(t, time.Date(2026, 4, 1, 4, 0, 0, 0, time.UTC), end.UTC())
-	end, err = PeriodEnd(time.Date(2026, 3, 2, 0, 0, 0, 0, ny), slo.Week, ny)
+	end, err = series.PeriodEnd(time.Date(2026, 3, 2, 0, 0, 0, 0, ny), slo.Week, ny)
 	require.NoError(t, err)
 	require.Equal(t, 167*time.Hour, end.Sub(time.Date(2026, 3, 2, 0, 0, 0, 0, ny)))
 }

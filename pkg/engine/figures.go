@@ -60,11 +60,11 @@ func (e *Engine) Status(ctx context.Context, s *slo.SLO, at time.Time) (*Status,
 	st := &Status{SLO: s, At: end}
 	span := max(w, longest)
 	if loc != nil {
-		ps, err := series.PeriodStart(end, string(s.Window.Unit), loc)
+		ps, err := series.PeriodStart(end, s.Window.Unit, loc)
 		if err != nil {
 			return nil, fmt.Errorf("SLO %s: %w", s.Name, err)
 		}
-		pe, err := PeriodEnd(ps, s.Window.Unit, loc)
+		pe, err := series.PeriodEnd(ps, s.Window.Unit, loc)
 		if err != nil {
 			return nil, fmt.Errorf("SLO %s: %w", s.Name, err)
 		}

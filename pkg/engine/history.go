@@ -11,13 +11,13 @@ import (
 	"github.com/nines-slo/nines/pkg/slo"
 )
 
-// Rolling is the period of a history made of back-to-back rolling windows.
-const RollingPeriod = "rolling"
+// RollingPeriod is the period of a history made of back-to-back rolling windows.
+const RollingPeriod series.Unit = "rolling"
 
 // HistoryOptions selects the past periods of a history.
 type HistoryOptions struct {
-	// Period is "week", "month", "quarter" or RollingPeriod.
-	Period string
+	// Period is series.Week, Month, Quarter or RollingPeriod.
+	Period series.Unit
 	// Window is the length of each rolling window (rolling only).
 	Window time.Duration
 	// Location is the time zone of calendar periods (nil: the SLO's own zone).
@@ -115,7 +115,7 @@ func (e *Engine) History(ctx context.Context, s *slo.SLO, o HistoryOptions) (*Hi
 		default:
 			return nil, fmt.Errorf("SLO %s: unknown period %q (want week, month, quarter or rolling)", s.Name, o.Period)
 		}
-		approx := map[string]time.Duration{series.Week: 7 * day, series.Month: 31 * day, series.Quarter: 92 * day}[o.Period]
+		approx := map[series.Unit]time.Duration{series.Week: 7 * day, series.Month: 31 * day, series.Quarter: 92 * day}[o.Period]
 		from := o.End.Add(-time.Duration(o.Periods+1) * approx)
 		var err error
 		if step, err = CalendarStep(s, HistoryStep, loc, from, o.End); err != nil {
@@ -175,7 +175,7 @@ func (e *Engine) History(ctx context.Context, s *slo.SLO, o HistoryOptions) (*Hi
 		if o.Period != RollingPeriod && periods[i].Partial {
 			hp.Running = true
 			// Keep the period's own end for display; the figures are to date.
-			if pe, err := PeriodEnd(r.Start, slo.CalendarUnit(o.Period), loc); err == nil {
+			if pe, err := series.PeriodEnd(r.Start, o.Period, loc); err == nil {
 				hp.End = pe
 			}
 		}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/nines-slo/nines/pkg/budget"
+	"github.com/nines-slo/nines/pkg/series"
 	"github.com/nines-slo/nines/pkg/slo"
 )
 
@@ -22,8 +23,8 @@ const (
 
 // HistoryRequest is what a history query asks, before the SLO's own defaults apply.
 type HistoryRequest struct {
-	// Period is "week", "month", "quarter", RollingPeriod, or "" for the SLO's own.
-	Period string
+	// Period is series.Week, Month, Quarter, RollingPeriod, or "" for the SLO's own.
+	Period series.Unit
 	// Periods is how many periods to show (0: DefaultHistoryPeriods).
 	Periods int
 	// Share is the share of periods to meet (0: DefaultHistoryShare).
@@ -57,7 +58,7 @@ func (r HistoryRequest) HistoryOptions(s *slo.SLO) (HistoryOptions, error) {
 	if o.Period == "" {
 		o.Period = RollingPeriod
 		if s.Window.Kind == slo.Calendar {
-			o.Period = string(s.Window.Unit)
+			o.Period = s.Window.Unit
 		}
 	}
 	if o.Period == RollingPeriod {
@@ -95,7 +96,7 @@ func (h *History) PeriodNoun(n int) string {
 			one = fmt.Sprintf("%d-day window", w/(24*time.Hour))
 		}
 	} else {
-		one = h.Options.Period
+		one = string(h.Options.Period)
 	}
 	if n == 1 {
 		return one

@@ -38,7 +38,7 @@ type ReportSLO struct {
 const DefaultHappinessSpan = 28 * 24 * time.Hour
 
 // HistoryShare is the share of past periods the report's achievable objective must meet.
-const HistoryShare = 0.9
+const HistoryShare = DefaultHistoryShare
 
 // Report holds the figures of several SLOs at one instant.
 type Report struct {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/nines-slo/nines/pkg/engine"
+	"github.com/nines-slo/nines/pkg/series"
 	"github.com/nines-slo/nines/pkg/slo"
 )
 
@@ -131,7 +132,7 @@ type HistoryOptions struct {
 }
 
 // HistoryPeriods are the values of HistoryOptions.Period.
-var HistoryPeriods = []string{"week", "month", "quarter", engine.RollingPeriod}
+var HistoryPeriods = []string{string(series.Week), string(series.Month), string(series.Quarter), string(engine.RollingPeriod)}
 
 // Request checks the options and turns them into the engine's history request.
 func (o HistoryOptions) Request() (engine.HistoryRequest, error) {
@@ -152,10 +153,10 @@ func (o HistoryOptions) Request() (engine.HistoryRequest, error) {
 	if per != "" && !slices.Contains(HistoryPeriods, per) {
 		return r, fmt.Errorf("query field period: %q must be week, month, quarter or rolling", o.Period)
 	}
-	r.Period = per
+	r.Period = series.Unit(per)
 	r.CompleteOnly = o.CompleteOnly
 	if tz := strings.TrimSpace(o.TimeZone); tz != "" {
-		loc, err := engine.Location(tz)
+		loc, err := series.Location(tz)
 		if err != nil {
 			return r, fmt.Errorf("query field timeZone: %w", err)
 		}

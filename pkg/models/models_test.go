@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/nines-slo/nines/pkg/series"
 )
 
 var update = flag.Bool("update", false, "rewrite the contract golden file")
@@ -66,7 +68,7 @@ func TestHistoryRequest(t *testing.T) {
 	require.NoError(t, err)
 	r, err := o.Request()
 	require.NoError(t, err)
-	require.Equal(t, "month", r.Period)
+	require.Equal(t, series.Month, r.Period)
 	require.Equal(t, 12, r.Periods)
 	require.Equal(t, 0.75, r.Share)
 	require.Equal(t, []float64{0.99, 0.999}, r.Objectives)

@@ -12,21 +12,60 @@ type Period struct {
 	Partial    bool
 }
 
+// Unit is a calendar unit: the length of a calendar period.
+type Unit string
+
 // Calendar units accepted by Periods and PeriodStart.
 const (
-	Day     = "day"
-	Week    = "week"
-	Month   = "month"
-	Quarter = "quarter"
-	Year    = "year"
+	Day     Unit = "day"
+	Week    Unit = "week"
+	Month   Unit = "month"
+	Quarter Unit = "quarter"
+	Year    Unit = "year"
 )
+
+// Location loads an IANA time zone; the empty name is UTC.
+func Location(name string) (*time.Location, error) {
+	if name == "" {
+		return time.UTC, nil
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, fmt.Errorf("unknown time zone %q (want an IANA name such as Europe/Berlin)", name)
+	}
+	return loc, nil
+}
+
+// PeriodEnd returns the end of the calendar period starting at start: the start of
+// the next one.
+func PeriodEnd(start time.Time, unit Unit, loc *time.Location) (time.Time, error) {
+	if loc == nil {
+		loc = time.UTC
+	}
+	s, err := PeriodStart(start, unit, loc)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return nextStart(s, unit, loc), nil
+}
+
+// ToDate returns the counts of the calendar period containing t, from its start to t
+// (period to date), and the period's start; both must lie on the bucket grid.
+func (b *Buckets) ToDate(t time.Time, unit Unit, loc *time.Location) (Counts, time.Time, error) {
+	ps, err := PeriodStart(t, unit, loc)
+	if err != nil {
+		return Counts{}, ps, err
+	}
+	c, err := b.Between(ps, t)
+	return c, ps, err
+}
 
 // PeriodStart returns the start of the calendar period containing t in loc.
 //
 // unit is "day", "week" (ISO: Monday 00:00), "month", "quarter" or "year"; a
 // nil loc means UTC. The start is the first instant of the period's first
 // local day, also where midnight falls into a daylight-saving gap.
-func PeriodStart(t time.Time, unit string, loc *time.Location) (time.Time, error) {
+func PeriodStart(t time.Time, unit Unit, loc *time.Location) (time.Time, error) {
 	if loc == nil {
 		loc = time.UTC
 	}
@@ -51,7 +90,7 @@ func PeriodStart(t time.Time, unit string, loc *time.Location) (time.Time, error
 }
 
 // nextStart returns the start of the period after the one starting at s.
-func nextStart(s time.Time, unit string, loc *time.Location) time.Time {
+func nextStart(s time.Time, unit Unit, loc *time.Location) time.Time {
 	// s may be the end of a DST gap (01:00), but its local date is always the
 	// period's first day: dayStart never returns an instant of the day before.
 	y, m, d := s.In(loc).Date()
@@ -88,7 +127,7 @@ func dayStart(y int, m time.Month, d int, loc *time.Location) time.Time {
 //
 // The first and last periods are cut to the range and flagged Partial when the
 // range does not start or end on a boundary. from == to gives no periods.
-func Periods(from, to time.Time, unit string, loc *time.Location) ([]Period, error) {
+func Periods(from, to time.Time, unit Unit, loc *time.Location) ([]Period, error) {
 	if loc == nil {
 		loc = time.UTC
 	}

@@ -16,7 +16,7 @@ func TestPeriodStart(t *testing.T) {
 	tests := []struct {
 		name string
 		t    time.Time
-		unit string
+		unit Unit
 		loc  *time.Location
 		want time.Time
 	}{
@@ -57,7 +57,7 @@ func TestPeriods(t *testing.T) {
 	tests := []struct {
 		name     string
 		from, to time.Time
-		unit     string
+		unit     Unit
 		loc      *time.Location
 		want     []Period
 	}{

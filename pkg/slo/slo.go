@@ -6,6 +6,8 @@ import (
 	"math"
 	"regexp"
 	"time"
+
+	"github.com/nines-slo/nines/pkg/series"
 )
 
 // NamePattern is the pattern every SLO name must match.
@@ -34,14 +36,14 @@ const (
 	Calendar WindowKind = "calendar"
 )
 
-// CalendarUnit is the period of a calendar window.
-type CalendarUnit string
+// CalendarUnit is the period of a calendar window: series' one calendar unit type.
+type CalendarUnit = series.Unit
 
-// Calendar units.
+// Calendar units of windows.
 const (
-	Week    CalendarUnit = "week"
-	Month   CalendarUnit = "month"
-	Quarter CalendarUnit = "quarter"
+	Week    = series.Week
+	Month   = series.Month
+	Quarter = series.Quarter
 )
 
 // Window is the compliance window of an SLO.

@@ -43,44 +43,21 @@ type Status struct {
 
 // Status computes the SLI, budget, burn rates and state of s at the instant at.
 func (e *Engine) Status(ctx context.Context, s *slo.SLO, at time.Time) (*Status, error) {
-	w := s.Window.Duration
-	var loc *time.Location
-	if s.Window.Kind == slo.Calendar {
-		var err error
-		if loc, err = SLOLocation(s); err != nil {
-			return nil, err
-		}
-	}
 	var longest time.Duration
 	for _, bw := range s.Alerting() {
 		longest = max(longest, bw.Long, bw.Short)
 	}
 	step := SliceStep(s, MinStep)
-	end := series.Align(at, step)
-	st := &Status{SLO: s, At: end}
-	span := max(w, longest)
-	if loc != nil {
-		ps, err := series.PeriodStart(end, s.Window.Unit, loc)
-		if err != nil {
-			return nil, fmt.Errorf("SLO %s: %w", s.Name, err)
-		}
-		pe, err := series.PeriodEnd(ps, s.Window.Unit, loc)
-		if err != nil {
-			return nil, fmt.Errorf("SLO %s: %w", s.Name, err)
-		}
-		st.PeriodStart, st.PeriodEnd = ps, pe
-		st.Elapsed = float64(end.Sub(ps)) / float64(pe.Sub(ps))
-		w = pe.Sub(ps) // the budget of the whole period, for the time to exhaustion
-		span = max(end.Sub(ps), longest)
-		if ps.Sub(series.Align(ps, step)) != 0 {
-			return nil, fmt.Errorf("SLO %s: period start %s is not on the %s slice grid", s.Name, ps.Format(time.RFC3339), step)
-		}
+	st := &Status{SLO: s, At: series.Align(at, step)}
+	end := st.At
+	// The window (from, end], w long (for a calendar window, the whole period's length:
+	// its budget, for the time to exhaustion).
+	w, from, err := st.window(step)
+	if err != nil {
+		return nil, err
 	}
-	// The window (from, end]: its body is read in hourly buckets when it is long enough.
-	from := end.Add(-w)
-	if loc != nil {
-		from = st.PeriodStart
-	}
+	span := max(end.Sub(from), longest)
+	// The body of a long window is read in hourly buckets.
 	occurrences := s.Budgeting.Method == "" || s.Budgeting.Method == slo.Occurrences
 	coarse := occurrences && step == MinStep && end.Sub(from) > longest+2*StatusCoarseStep
 	if coarse {
@@ -90,57 +67,99 @@ func (e *Engine) Status(ctx context.Context, s *slo.SLO, at time.Time) (*Status,
 	if err != nil {
 		return nil, err
 	}
-	b := f.Buckets
 	st.Fetched = f
 	var c series.Counts
 	if coarse {
-		c, err = e.coarseWindow(ctx, s, b, from, end, st)
-	} else if loc != nil {
-		c, err = b.Between(st.PeriodStart, end)
-		if f.Empty != nil && err == nil {
-			ec, _ := f.Empty.Between(st.PeriodStart, end)
-			st.EmptySlices = ec.Total
-		}
+		c, err = e.coarseWindow(ctx, s, f.Buckets, from, end, st)
 	} else {
-		c, _, err = b.Window(end, w)
-		if f.Empty != nil && err == nil {
-			ec, _, _ := f.Empty.Window(end, w)
-			st.EmptySlices = ec.Total
-		}
+		c, err = st.fineWindow(from)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("SLO %s: %w", s.Name, err)
 	}
 	st.Counts = c
 	st.SLI, st.HasData = budget.SLI(c)
-	target := s.Target()
 	if st.HasData {
-		st.Remaining = budget.Remaining(st.SLI, target)
+		st.Remaining = budget.Remaining(st.SLI, s.Target())
 	}
-	burnAt := func(win time.Duration) Burn {
-		cw, _, err := b.Window(end, win)
-		if err != nil {
-			return Burn{Window: win}
-		}
-		sli, ok := budget.SLI(cw)
-		if !ok {
-			return Burn{Window: win}
-		}
-		return Burn{Window: win, Rate: budget.BurnRate(sli, target), OK: true}
+	st.judge(w)
+	return st, nil
+}
+
+// window returns the SLO window's length and start at st.At; for a calendar window it
+// also sets the current period and the share of it elapsed.
+func (st *Status) window(step time.Duration) (time.Duration, time.Time, error) {
+	s, end := st.SLO, st.At
+	if s.Window.Kind != slo.Calendar {
+		return s.Window.Duration, end.Add(-s.Window.Duration), nil
 	}
+	loc, err := SLOLocation(s)
+	if err != nil {
+		return 0, time.Time{}, err
+	}
+	ps, err := series.PeriodStart(end, s.Window.Unit, loc)
+	if err != nil {
+		return 0, time.Time{}, fmt.Errorf("SLO %s: %w", s.Name, err)
+	}
+	pe, err := series.PeriodEnd(ps, s.Window.Unit, loc)
+	if err != nil {
+		return 0, time.Time{}, fmt.Errorf("SLO %s: %w", s.Name, err)
+	}
+	if ps.Sub(series.Align(ps, step)) != 0 {
+		return 0, time.Time{}, fmt.Errorf("SLO %s: period start %s is not on the %s slice grid", s.Name, ps.Format(time.RFC3339), step)
+	}
+	st.PeriodStart, st.PeriodEnd = ps, pe
+	st.Elapsed = float64(end.Sub(ps)) / float64(pe.Sub(ps))
+	return pe.Sub(ps), ps, nil
+}
+
+// fineWindow sums the fetched buckets over the window (from, st.At], and the empty time
+// slices: the period to date, or the rolling window.
+func (st *Status) fineWindow(from time.Time) (series.Counts, error) {
+	f := st.Fetched
+	sum := func(b *series.Buckets) (series.Counts, error) {
+		if st.SLO.Window.Kind == slo.Calendar {
+			return b.Between(from, st.At)
+		}
+		c, _, err := b.Window(st.At, st.At.Sub(from))
+		return c, err
+	}
+	c, err := sum(f.Buckets)
+	if f.Empty != nil && err == nil {
+		ec, _ := sum(f.Empty)
+		st.EmptySlices = ec.Total
+	}
+	return c, err
+}
+
+// burn is the burn rate over the window win ending at st.At.
+func (st *Status) burn(win time.Duration) Burn {
+	cw, _, err := st.Fetched.Buckets.Window(st.At, win)
+	if err != nil {
+		return Burn{Window: win}
+	}
+	sli, ok := budget.SLI(cw)
+	if !ok {
+		return Burn{Window: win}
+	}
+	return Burn{Window: win, Rate: budget.BurnRate(sli, st.SLO.Target()), OK: true}
+}
+
+// judge sets the status burn rates, the time to exhaustion of a budget for a window w
+// long, and the state from the budget left and the SLO's burn-rate alerts.
+func (st *Status) judge(w time.Duration) {
 	for _, win := range StatusBurnWindows {
-		st.Burns = append(st.Burns, burnAt(win))
+		st.Burns = append(st.Burns, st.burn(win))
 	}
 	var alerts []budget.Alert
-	for _, bw := range s.Alerting() {
-		l, sh := burnAt(bw.Long), burnAt(bw.Short)
+	for _, bw := range st.SLO.Alerting() {
+		l, sh := st.burn(bw.Long), st.burn(bw.Short)
 		alerts = append(alerts, budget.Alert{LongBurn: l.Rate, ShortBurn: sh.Rate, Factor: bw.Factor, LongOK: l.OK, ShortOK: sh.OK})
 	}
 	if st.HasData && len(st.Burns) > 0 && st.Burns[0].OK {
 		st.Exhaustion, st.Exhausts = budget.TimeToExhaustion(st.Remaining, st.Burns[0].Rate, w)
 	}
 	st.State = budget.Status(st.Remaining, st.HasData, alerts)
-	return st, nil
 }
 
 // StatusCoarseStep is the bucket size status reads the body of a long rolling window with.

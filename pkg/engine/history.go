@@ -91,103 +91,132 @@ func (e *Engine) History(ctx context.Context, s *slo.SLO, o HistoryOptions) (*Hi
 			return nil, err
 		}
 	}
-	loc := o.Location
-	var (
-		step    time.Duration
-		periods []series.Period
-		end     time.Time
-	)
-	if o.Period == RollingPeriod {
-		if o.Window <= 0 {
-			return nil, fmt.Errorf("SLO %s: rolling history needs a window", s.Name)
-		}
-		step = SliceStep(s, HistoryStep, o.Window)
-		if o.Window%step != 0 {
-			return nil, fmt.Errorf("SLO %s: window %s is not a multiple of the bucket %s", s.Name, slo.FormatDuration(o.Window), step)
-		}
-		end = series.Align(o.End, step)
-		for i := o.Periods; i >= 1; i-- {
-			periods = append(periods, series.Period{Start: end.Add(-time.Duration(i) * o.Window), End: end.Add(-time.Duration(i-1) * o.Window)})
-		}
-	} else {
-		switch o.Period {
-		case series.Week, series.Month, series.Quarter:
-		default:
-			return nil, fmt.Errorf("SLO %s: unknown period %q (want week, month, quarter or rolling)", s.Name, o.Period)
-		}
-		approx := map[series.Unit]time.Duration{series.Week: 7 * day, series.Month: 31 * day, series.Quarter: 92 * day}[o.Period]
-		from := o.End.Add(-time.Duration(o.Periods+1) * approx)
-		var err error
-		if step, err = CalendarStep(s, HistoryStep, loc, from, o.End); err != nil {
-			return nil, err
-		}
-		end = series.Align(o.End, step)
-		// The last period is the one containing the instant just before end.
-		last, err := series.PeriodStart(end.Add(-time.Nanosecond), o.Period, loc)
-		if err != nil {
-			return nil, err
-		}
-		first := last
-		for i := 1; i < o.Periods; i++ {
-			if first, err = series.PeriodStart(first.Add(-time.Nanosecond), o.Period, loc); err != nil {
-				return nil, err
-			}
-		}
-		all, err := series.Periods(first, end, o.Period, loc)
-		if err != nil {
-			return nil, err
-		}
-		periods = all
-	}
-	if len(periods) == 0 {
-		return nil, fmt.Errorf("SLO %s: no periods before %s", s.Name, o.End.Format(time.RFC3339))
+	periods, step, end, err := historyPeriods(s, o)
+	if err != nil {
+		return nil, err
 	}
 	f, err := e.Counts(ctx, s, periods[0].Start, end, step)
 	if err != nil {
 		return nil, err
 	}
 	h := &History{SLO: s, Options: o, Step: step, Fetched: f}
-	b := f.Buckets
-	// Where the data starts: the start of the first bucket with data.
-	dataStart := time.Time{}
+	if err := h.evaluate(periods); err != nil {
+		return nil, err
+	}
+	summarised := h.summarise()
+	if len(summarised) > 0 {
+		if h.Summary, err = budget.Achievability(summarised, s.Target(), o.Share); err != nil {
+			return nil, fmt.Errorf("SLO %s: %w", s.Name, err)
+		}
+		h.HasSummary = true
+	}
+	h.Summary.Periods = len(periods)
+	for _, obj := range o.Objectives {
+		h.WhatIf = append(h.WhatIf, whatIf(summarised, obj))
+	}
+	return h, nil
+}
+
+// historyPeriods lays out the periods of a history, with the bucket step that puts
+// their boundaries on the grid and the aligned end of the last one.
+func historyPeriods(s *slo.SLO, o HistoryOptions) ([]series.Period, time.Duration, time.Time, error) {
+	var periods []series.Period
+	if o.Period == RollingPeriod {
+		if o.Window <= 0 {
+			return nil, 0, time.Time{}, fmt.Errorf("SLO %s: rolling history needs a window", s.Name)
+		}
+		step := SliceStep(s, HistoryStep, o.Window)
+		if o.Window%step != 0 {
+			return nil, 0, time.Time{}, fmt.Errorf("SLO %s: window %s is not a multiple of the bucket %s", s.Name, slo.FormatDuration(o.Window), step)
+		}
+		end := series.Align(o.End, step)
+		for i := o.Periods; i >= 1; i-- {
+			periods = append(periods, series.Period{Start: end.Add(-time.Duration(i) * o.Window), End: end.Add(-time.Duration(i-1) * o.Window)})
+		}
+		return periods, step, end, nil
+	}
+	approx, ok := map[series.Unit]time.Duration{series.Week: 7 * day, series.Month: 31 * day, series.Quarter: 92 * day}[o.Period]
+	if !ok {
+		return nil, 0, time.Time{}, fmt.Errorf("SLO %s: unknown period %q (want week, month, quarter or rolling)", s.Name, o.Period)
+	}
+	loc := o.Location
+	from := o.End.Add(-time.Duration(o.Periods+1) * approx)
+	step, err := CalendarStep(s, HistoryStep, loc, from, o.End)
+	if err != nil {
+		return nil, 0, time.Time{}, err
+	}
+	end := series.Align(o.End, step)
+	// The last period is the one containing the instant just before end.
+	first, err := series.PeriodStart(end.Add(-time.Nanosecond), o.Period, loc)
+	if err != nil {
+		return nil, 0, time.Time{}, err
+	}
+	for i := 1; i < o.Periods; i++ {
+		if first, err = series.PeriodStart(first.Add(-time.Nanosecond), o.Period, loc); err != nil {
+			return nil, 0, time.Time{}, err
+		}
+	}
+	if periods, err = series.Periods(first, end, o.Period, loc); err != nil {
+		return nil, 0, time.Time{}, err
+	}
+	if len(periods) == 0 {
+		return nil, 0, time.Time{}, fmt.Errorf("SLO %s: no periods before %s", s.Name, o.End.Format(time.RFC3339))
+	}
+	return periods, step, end, nil
+}
+
+// dataStart is the start of the first bucket with data, zero when none has any.
+func (h *History) dataStart() time.Time {
+	f, b := h.Fetched, h.Fetched.Buckets
 	for i := 0; i < b.Len(); i++ {
 		t := b.Total[i]
-		if f.Empty != nil && s.Budgeting.EmptySlices != slo.EmptySkip {
+		if f.Empty != nil && h.SLO.Budgeting.EmptySlices != slo.EmptySkip {
 			t -= f.Empty.Total[i]
 		}
 		if t > 0 {
-			dataStart = b.BucketEnd(i).Add(-b.Step)
-			break
+			return b.BucketEnd(i).Add(-b.Step)
 		}
 	}
-	target := s.Target()
+	return time.Time{}
+}
+
+// evaluate sums the fetched buckets over each period and marks the periods still
+// running and the one where the data starts.
+func (h *History) evaluate(periods []series.Period) error {
+	f, o := h.Fetched, h.Options
 	counts := make([]series.Counts, len(periods))
 	for i, p := range periods {
-		if counts[i], err = b.Between(p.Start, p.End); err != nil {
-			return nil, fmt.Errorf("SLO %s: %w", s.Name, err)
+		var err error
+		if counts[i], err = f.Buckets.Between(p.Start, p.End); err != nil {
+			return fmt.Errorf("SLO %s: %w", h.SLO.Name, err)
 		}
 	}
-	results := budget.Evaluate(periods, counts, target)
-	var summarised []budget.PeriodResult
-	var withData []budget.PeriodResult
-	for i, r := range results {
+	dataStart := h.dataStart()
+	for i, r := range budget.Evaluate(periods, counts, h.SLO.Target()) {
 		hp := HistoryPeriod{PeriodResult: r}
 		if o.Period != RollingPeriod && periods[i].Partial {
 			hp.Running = true
 			// Keep the period's own end for display; the figures are to date.
-			if pe, err := series.PeriodEnd(r.Start, o.Period, loc); err == nil {
+			if pe, err := series.PeriodEnd(r.Start, o.Period, o.Location); err == nil {
 				hp.End = pe
 			}
 		}
-		if !dataStart.IsZero() && dataStart.After(r.Start) && dataStart.Before(hp.End) {
-			hp.StartsMidway = true
-		}
+		hp.StartsMidway = !dataStart.IsZero() && dataStart.After(r.Start) && dataStart.Before(hp.End)
 		hp.Partial = hp.Running || hp.StartsMidway
 		if f.Empty != nil {
 			ec, _ := f.Empty.Between(periods[i].Start, periods[i].End)
 			hp.EmptySlices = ec.Total
 		}
 		h.Periods = append(h.Periods, hp)
+	}
+	return nil
+}
+
+// summarise picks the periods the summary and the what-if count: every period with data,
+// or with CompleteOnly the complete ones (all with data when none is complete).
+func (h *History) summarise() []budget.PeriodResult {
+	var summarised, withData []budget.PeriodResult
+	for _, hp := range h.Periods {
 		if hp.HasData {
 			withData = append(withData, hp.PeriodResult)
 			if !hp.Partial {
@@ -195,39 +224,30 @@ func (e *Engine) History(ctx context.Context, s *slo.SLO, o HistoryOptions) (*Hi
 			}
 		}
 	}
-	if !o.CompleteOnly {
+	if !h.Options.CompleteOnly {
 		summarised = withData
 	} else if len(summarised) == 0 && len(withData) > 0 {
 		summarised, h.SummaryOfPartial = withData, true
 	}
 	for i := range h.Periods {
 		p := &h.Periods[i]
-		p.Summarised = p.HasData && (!o.CompleteOnly || h.SummaryOfPartial || !p.Partial)
+		p.Summarised = p.HasData && (!h.Options.CompleteOnly || h.SummaryOfPartial || !p.Partial)
+	}
+	return summarised
+}
+
+// whatIf is how the summarised periods would have done against objective obj.
+func whatIf(summarised []budget.PeriodResult, obj float64) WhatIf {
+	w := WhatIf{Objective: obj, WithData: len(summarised), MeanBudgetUsed: math.NaN()}
+	var used float64
+	for _, r := range summarised {
+		if budget.Met(r.SLI, obj) {
+			w.Met++
+		}
+		used += budget.BurnRate(r.SLI, obj)
 	}
 	if len(summarised) > 0 {
-		if h.Summary, err = budget.Achievability(summarised, target, o.Share); err != nil {
-			return nil, fmt.Errorf("SLO %s: %w", s.Name, err)
-		}
-		h.HasSummary = true
-		h.Summary.Periods = len(periods)
-	} else {
-		h.Summary = budget.Summary{Periods: len(periods)}
+		w.MeanBudgetUsed = used / float64(len(summarised))
 	}
-	for _, obj := range o.Objectives {
-		w := WhatIf{Objective: obj, WithData: len(summarised)}
-		var used float64
-		for _, r := range summarised {
-			if budget.Met(r.SLI, obj) {
-				w.Met++
-			}
-			used += budget.BurnRate(r.SLI, obj)
-		}
-		if len(summarised) > 0 {
-			w.MeanBudgetUsed = used / float64(len(summarised))
-		} else {
-			w.MeanBudgetUsed = math.NaN()
-		}
-		h.WhatIf = append(h.WhatIf, w)
-	}
-	return h, nil
+	return w
 }

@@ -294,21 +294,20 @@ func SLIPoints(times []time.Time, cs []series.Counts) []Point {
 
 // BudgetPoints maps counts to error budget remaining.
 func BudgetPoints(times []time.Time, cs []series.Counts, target float64) []Point {
-	out := SLIPoints(times, cs)
-	for i := range out {
-		if out[i].OK {
-			out[i].Value = budget.Remaining(out[i].Value, target)
-		}
-	}
-	return out
+	return sliPointsThen(times, cs, func(sli float64) float64 { return budget.Remaining(sli, target) })
 }
 
 // BurnPoints maps counts to burn rates.
 func BurnPoints(times []time.Time, cs []series.Counts, target float64) []Point {
+	return sliPointsThen(times, cs, func(sli float64) float64 { return budget.BurnRate(sli, target) })
+}
+
+// sliPointsThen maps counts to SLI points, then each SLI with data through f.
+func sliPointsThen(times []time.Time, cs []series.Counts, f func(sli float64) float64) []Point {
 	out := SLIPoints(times, cs)
 	for i := range out {
 		if out[i].OK {
-			out[i].Value = budget.BurnRate(out[i].Value, target)
+			out[i].Value = f(out[i].Value)
 		}
 	}
 	return out

@@ -52,8 +52,10 @@ type TypeOptions struct {
 // Contract is what the front end must agree with: the options every type shares, and
 // each type's own, with their defaults and limits.
 type Contract struct {
-	Common []Option      `json:"common"`
-	Types  []TypeOptions `json:"types"`
+	// NamePattern is the pattern every SLO name matches (a JavaScript-compatible regex).
+	NamePattern string        `json:"namePattern"`
+	Common      []Option      `json:"common"`
+	Types       []TypeOptions `json:"types"`
 }
 
 // described are the defaults, values and limits of the options that have them; each
@@ -69,7 +71,7 @@ var described = map[string]Option{
 
 // Describe returns the contract, read from the options types themselves.
 func Describe() Contract {
-	c := Contract{Common: options(Selection{})}
+	c := Contract{NamePattern: slo.NamePattern.String(), Common: options(Selection{})}
 	for _, t := range Types {
 		c.Types = append(c.Types, TypeOptions{Type: t.Name, Options: options(t.Options)})
 	}

@@ -50,35 +50,42 @@ func (d *Datasource) queryHappiness(ctx context.Context, r *request) backend.Dat
 	return finish(all, errs)
 }
 
+// correlationCfg shows a correlation coefficient in [-1, 1].
+func correlationCfg() *data.FieldConfig {
+	return (&data.FieldConfig{Min: ptr(data.ConfFloat64(-1)), Max: ptr(data.ConfFloat64(1))}).SetDecimals(3)
+}
+
+// happinessColumns are the columns of the happiness summary, one row per SLO and signal.
+var happinessColumns = []column[*engine.Happiness]{
+	col("SLO", func(h *engine.Happiness) string { return h.SLO.Name }),
+	col("Signal", func(h *engine.Happiness) string { return h.Signal.Name }),
+	col("Interval", func(h *engine.Happiness) float64 { return h.Interval.Seconds() }).with(&data.FieldConfig{Unit: "s"}),
+	col("Intervals used", func(h *engine.Happiness) int64 { return int64(h.Used) }),
+	col("No traffic", func(h *engine.Happiness) int64 { return int64(h.NoTraffic) }).
+		with(&data.FieldConfig{Description: "intervals without events, left out"}),
+	col("No signal", func(h *engine.Happiness) int64 { return int64(h.NoSignal) }).
+		with(&data.FieldConfig{Description: "intervals without a signal value, left out"}),
+	col("Pearson", func(h *engine.Happiness) *float64 { return when(h.PearsonOK, func() float64 { return h.Pearson }) }).
+		with(correlationCfg()),
+	col("Spearman", func(h *engine.Happiness) *float64 { return when(h.SpearmanOK, func() float64 { return h.Spearman }) }).
+		with(correlationCfg()),
+	col("Best lag", func(h *engine.Happiness) *float64 {
+		return when(h.LagOK, func() float64 { return h.LagDuration().Seconds() })
+	}).
+		with(&data.FieldConfig{Unit: "s", Description: "positive: the signal follows the SLI"}),
+	col("Pearson at best lag", func(h *engine.Happiness) *float64 { return when(h.LagOK, func() float64 { return h.LagR }) }).
+		with(correlationCfg()),
+	col("Strength", func(h *engine.Happiness) string { return string(h.Verdict.Strength) }),
+	col("Verdict", func(h *engine.Happiness) string { return h.Verdict.Text }),
+}
+
 // happinessFrames turns one happiness test into its summary table and aligned series.
 func happinessFrames(h *engine.Happiness) data.Frames {
 	s := h.SLO
 	labels := data.Labels{"slo": s.Name, "service": s.Service, "signal": h.Signal.Name}
-	opt := func(v float64, ok bool) *float64 {
-		if !ok {
-			return nil
-		}
-		return ptr(v)
-	}
 	executed := strings.Join(h.Queries, "\n")
-	rCfg := func() *data.FieldConfig {
-		return (&data.FieldConfig{Min: ptr(data.ConfFloat64(-1)), Max: ptr(data.ConfFloat64(1))}).SetDecimals(3)
-	}
-	sum := data.NewFrame("happiness summary",
-		data.NewField("SLO", nil, []string{s.Name}),
-		data.NewField("Signal", nil, []string{h.Signal.Name}),
-		data.NewField("Interval", nil, []float64{h.Interval.Seconds()}).SetConfig(&data.FieldConfig{Unit: "s"}),
-		data.NewField("Intervals used", nil, []int64{int64(h.Used)}),
-		data.NewField("No traffic", nil, []int64{int64(h.NoTraffic)}).SetConfig(&data.FieldConfig{Description: "intervals without events, left out"}),
-		data.NewField("No signal", nil, []int64{int64(h.NoSignal)}).SetConfig(&data.FieldConfig{Description: "intervals without a signal value, left out"}),
-		data.NewField("Pearson", nil, []*float64{opt(h.Pearson, h.PearsonOK)}).SetConfig(rCfg()),
-		data.NewField("Spearman", nil, []*float64{opt(h.Spearman, h.SpearmanOK)}).SetConfig(rCfg()),
-		data.NewField("Best lag", nil, []*float64{opt(h.LagDuration().Seconds(), h.LagOK)}).SetConfig(&data.FieldConfig{Unit: "s", Description: "positive: the signal follows the SLI"}),
-		data.NewField("Pearson at best lag", nil, []*float64{opt(h.LagR, h.LagOK)}).SetConfig(rCfg()),
-		data.NewField("Strength", nil, []string{string(h.Verdict.Strength)}),
-		data.NewField("Verdict", nil, []string{h.Verdict.Text}),
-	)
-	sum.Meta = &data.FrameMeta{Type: data.FrameTypeTable, PreferredVisualization: data.VisTypeTable, ExecutedQueryString: executed}
+	sum := tableFrame("happiness summary", []*engine.Happiness{h}, happinessColumns...)
+	sum.Meta.ExecutedQueryString = executed
 	for _, w := range h.Warnings {
 		addNotice(sum, data.NoticeSeverityWarning, w)
 	}

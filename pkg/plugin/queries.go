@@ -294,44 +294,39 @@ func noDataNotice(f *data.Frame, s *slo.SLO, pts []engine.Point) {
 	}
 }
 
+// catalogRow is one SLO of the catalog with the PromQL the engine runs for it.
+type catalogRow struct {
+	s   *slo.SLO
+	gen engine.GeneratedPromQL
+}
+
+// catalogColumns are the columns of the catalog table.
+var catalogColumns = []column[catalogRow]{
+	col("SLO", func(r catalogRow) string { return r.s.Name }),
+	col("Name", func(r catalogRow) string { return r.s.Title() }),
+	col("Service", func(r catalogRow) string { return r.s.Service }),
+	col("Objective", func(r catalogRow) float64 { return r.s.Target() }).with(percentCfg(3)),
+	col("Owner", func(r catalogRow) string { return r.s.Owner }),
+	col("Description", func(r catalogRow) string { return r.s.Description }),
+	col("User story", func(r catalogRow) string { return r.s.UserStory }),
+	col("Window", func(r catalogRow) string { return r.s.Window.String() }),
+	col("Budgeting", func(r catalogRow) string { return string(r.s.Budgeting.Method) }),
+	col("Indicator", func(r catalogRow) string { return string(r.s.Indicator.Kind) }),
+	col("Labels", func(r catalogRow) string { return formatLabels(r.s.Labels) }),
+	col("SLI PromQL", func(r catalogRow) string { return r.gen.HandWritten }),
+	col("Good or bad PromQL", func(r catalogRow) string { return r.gen.GoodOrBad }),
+	col("Total PromQL", func(r catalogRow) string { return r.gen.Total }),
+	col("Source", func(r catalogRow) string { return r.s.Source.String() }),
+	col("Format", func(r catalogRow) string { return r.s.Format }),
+}
+
 // queryCatalog answers "catalog": every SLO with its documentation and generated PromQL.
 func (d *Datasource) queryCatalog(ctx context.Context, r *request) backend.DataResponse {
-	n := len(r.slos)
-	cols := map[string][]string{}
-	order := []string{"SLO", "Name", "Service", "Owner", "Description", "User story", "Window", "Budgeting", "Indicator", "Labels", "SLI PromQL", "Good or bad PromQL", "Total PromQL", "Source", "Format"}
-	for _, c := range order {
-		cols[c] = make([]string, n)
-	}
-	objectives := make([]float64, n)
+	rows := make([]catalogRow, len(r.slos))
 	for i, s := range r.slos {
-		gen := d.engine.Generated(ctx, s, r.q.TimeRange.To)
-		set := func(c, v string) { cols[c][i] = v }
-		set("SLO", s.Name)
-		set("Name", s.Title())
-		set("Service", s.Service)
-		set("Owner", s.Owner)
-		set("Description", s.Description)
-		set("User story", s.UserStory)
-		set("Window", s.Window.String())
-		set("Budgeting", string(s.Budgeting.Method))
-		set("Indicator", string(s.Indicator.Kind))
-		set("Labels", formatLabels(s.Labels))
-		set("SLI PromQL", gen.HandWritten)
-		set("Good or bad PromQL", gen.GoodOrBad)
-		set("Total PromQL", gen.Total)
-		set("Source", s.Source.String())
-		set("Format", s.Format)
-		objectives[i] = s.Target()
+		rows[i] = catalogRow{s: s, gen: d.engine.Generated(ctx, s, r.q.TimeRange.To)}
 	}
-	fields := []*data.Field{}
-	for _, c := range order {
-		fields = append(fields, data.NewField(c, nil, cols[c]))
-		if c == "Service" {
-			fields = append(fields, data.NewField("Objective", nil, objectives).SetConfig((&data.FieldConfig{Unit: "percentunit"}).SetDecimals(3)))
-		}
-	}
-	f := data.NewFrame("catalog", fields...)
-	f.Meta = &data.FrameMeta{Type: data.FrameTypeTable, PreferredVisualization: data.VisTypeTable}
+	f := tableFrame("catalog", rows, catalogColumns...)
 	for _, e := range d.defs.Current().Errors {
 		addNotice(f, data.NoticeSeverityError, e.Error())
 	}

@@ -60,10 +60,12 @@ type incident struct {
 	Ratio float64
 }
 
+// covers reports whether t lies in (Start, Start+Dur].
 func (in incident) covers(t time.Time) bool {
 	return t.After(in.Start) && !t.After(in.Start.Add(in.Dur))
 }
 
+// at parses an RFC 3339 time of the scenario.
 func at(s string) time.Time {
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
@@ -122,16 +124,20 @@ var (
 // (built on PCG's Uint64 only, so the sequence never depends on library algorithms).
 type rng struct{ p *rand.PCG }
 
+// newRNG returns the random stream of seed and stream.
 func newRNG(seed, stream uint64) *rng { return &rng{rand.NewPCG(seed, stream)} }
 
+// float returns a uniform number in [0, 1).
 func (r *rng) float() float64 { return float64(r.p.Uint64()>>11) / (1 << 53) }
 
+// norm returns a standard normal number (Box–Muller).
 func (r *rng) norm() float64 {
 	u1 := 1 - r.float() // (0, 1]
 	u2 := r.float()
 	return math.Sqrt(-2*math.Log(u1)) * math.Cos(2*math.Pi*u2)
 }
 
+// poisson approximates Poisson(lambda): exactly below 30, by a rounded normal above.
 func (r *rng) poisson(lambda float64) float64 {
 	if lambda <= 0 {
 		return 0
@@ -173,6 +179,7 @@ func daily(t time.Time, lo, hi, peakHour float64) float64 {
 	return lo + (hi-lo)*(1+math.Cos(2*math.Pi*(h-peakHour)/24))/2
 }
 
+// ratioAt returns the error ratio at t: an incident's when one covers t (and true), else base.
 func ratioAt(t time.Time, base float64, ins []incident) (float64, bool) {
 	for _, in := range ins {
 		if in.covers(t) {
@@ -184,86 +191,138 @@ func ratioAt(t time.Time, base float64, ins []incident) (float64, bool) {
 
 // Generate builds the history for cfg; the same cfg always yields the same history.
 func Generate(cfg Config) *History {
-	n := cfg.Days*24*60 + 1
-	h := &History{Start: cfg.Start.UTC(), Step: Step, Len: n}
-	newCounter := func(metric string, labels map[string]string) *Series {
-		s := &Series{Metric: metric, Labels: labels, Kind: Counter, Values: make([]float64, n), Events: make([]float64, n)}
-		h.Series = append(h.Series, s)
-		return s
-	}
-	co := map[string]string{"job": "checkout"}
-	ok := newCounter("http_requests_total", map[string]string{"job": "checkout", "code": "200"})
-	bad := newCounter("http_requests_total", map[string]string{"job": "checkout", "code": "500"})
-	buckets := make([]*Series, len(bucketBounds))
-	for b, le := range bucketBounds {
-		buckets[b] = newCounter("http_request_duration_seconds_bucket", map[string]string{"job": "checkout", "le": le})
-	}
-	count := newCounter("http_request_duration_seconds_count", co)
-	sum := newCounter("http_request_duration_seconds_sum", co)
-	sreq := newCounter("search_requests_total", map[string]string{"job": "search"})
-	serr := newCounter("search_errors_total", map[string]string{"job": "search"})
-	tickets := newCounter("support_tickets_total", map[string]string{"product": "checkout"})
-	probe := &Series{Metric: "probe_success", Labels: map[string]string{"job": "blackbox", "instance": "checkout"}, Kind: Gauge, Values: make([]float64, n)}
-	h.Series = append(h.Series, probe)
-
-	rTraffic, rLat, rSearch := newRNG(cfg.Seed, 1), newRNG(cfg.Seed, 2), newRNG(cfg.Seed, 3)
-	rProbe, rTickets := newRNG(cfg.Seed, 4), newRNG(cfg.Seed, 5)
-	sumMillis := make([]int64, n)
-
-	for i := 1; i < n; i++ {
-		t := h.Time(i)
-		// Checkout traffic, errors and latency.
+	g := newGenerator(cfg)
+	for i := 1; i < g.h.Len; i++ {
+		t := g.h.Time(i)
 		if !(t.After(GapStart) && !t.After(GapEnd)) {
-			total := rTraffic.poisson(daily(t, 1200, 4800, 15))
-			ratio, inc := ratioAt(t, checkoutBaseErr, checkoutIncidents)
-			errs := rTraffic.binomial(total, ratio)
-			ok.Events[i], bad.Events[i] = total-errs, errs
-			bands := fastBands
-			if inc {
-				bands = slowBands
-			}
-			left, rest, cum := total, 1.0, 0.0
-			var ms int64
-			for b := range bands {
-				c := left
-				if b < len(bands)-1 {
-					c = rLat.binomial(left, bands[b]/rest)
-				}
-				left -= c
-				rest -= bands[b]
-				cum += c
-				buckets[b].Events[i] = cum
-				ms += int64(c) * bandMillis[b]
-			}
-			count.Events[i] = total
-			sumMillis[i] = ms
-			sum.Events[i] = float64(ms) / 1000
+			g.drawCheckout(i, t)
 		}
-		// Search.
-		stotal := rSearch.poisson(daily(t, 300, 1200, 13))
-		sratio, _ := ratioAt(t, searchBaseErr, searchIncidents)
-		sreq.Events[i] = stotal
-		serr.Events[i] = rSearch.binomial(stotal, sratio)
-		// Probe.
-		switch {
-		case t.After(GapStart) && t.Before(GapEnd):
-			probe.Values[i] = math.NaN()
-		case t.After(Outage) && !t.After(Outage.Add(30*time.Minute)):
-			probe.Values[i] = 0
-		default:
-			fail := 0.001
-			if r, inc := ratioAt(t, 0, checkoutIncidents); inc && r >= 0.2 {
-				fail = r
-			}
-			probe.Values[i] = 1
-			if rProbe.float() < fail {
-				probe.Values[i] = 0
-			}
+		g.drawSearch(i, t)
+		g.drawProbe(i, t)
+	}
+	g.probe.Values[0] = 1
+	g.drawTickets()
+	g.cumulate()
+	sort.SliceStable(g.h.Series, func(a, b int) bool { return seriesKey(g.h.Series[a]) < seriesKey(g.h.Series[b]) })
+	return g.h
+}
+
+// generator holds the series of a history being generated and the random streams that
+// draw them (one stream a part, so that each part's draws never shift another's).
+type generator struct {
+	h *History
+
+	ok, bad, count, sum *Series   // checkout requests and latency
+	buckets             []*Series // checkout latency buckets, one per bucketBounds
+	sreq, serr          *Series   // search
+	ticketSeries        *Series   // support tickets
+	probe               *Series   // blackbox probe
+
+	// sumMillis is the checkout latency of each step in ms, summed exactly.
+	sumMillis []int64
+
+	rTraffic, rLat, rSearch, rProbe, rTickets *rng
+}
+
+// newGenerator makes the empty series of cfg's history, in the order they are listed
+// before sorting, and seeds the random streams.
+func newGenerator(cfg Config) *generator {
+	n := cfg.Days*24*60 + 1
+	g := &generator{h: &History{Start: cfg.Start.UTC(), Step: Step, Len: n}, sumMillis: make([]int64, n)}
+	co := map[string]string{"job": "checkout"}
+	g.ok = g.counter("http_requests_total", map[string]string{"job": "checkout", "code": "200"})
+	g.bad = g.counter("http_requests_total", map[string]string{"job": "checkout", "code": "500"})
+	g.buckets = make([]*Series, len(bucketBounds))
+	for b, le := range bucketBounds {
+		g.buckets[b] = g.counter("http_request_duration_seconds_bucket", map[string]string{"job": "checkout", "le": le})
+	}
+	g.count = g.counter("http_request_duration_seconds_count", co)
+	g.sum = g.counter("http_request_duration_seconds_sum", co)
+	g.sreq = g.counter("search_requests_total", map[string]string{"job": "search"})
+	g.serr = g.counter("search_errors_total", map[string]string{"job": "search"})
+	g.ticketSeries = g.counter("support_tickets_total", map[string]string{"product": "checkout"})
+	g.probe = &Series{Metric: "probe_success", Labels: map[string]string{"job": "blackbox", "instance": "checkout"}, Kind: Gauge, Values: make([]float64, n)}
+	g.h.Series = append(g.h.Series, g.probe)
+	g.rTraffic, g.rLat, g.rSearch = newRNG(cfg.Seed, 1), newRNG(cfg.Seed, 2), newRNG(cfg.Seed, 3)
+	g.rProbe, g.rTickets = newRNG(cfg.Seed, 4), newRNG(cfg.Seed, 5)
+	return g
+}
+
+// counter adds an empty counter series to the history.
+func (g *generator) counter(metric string, labels map[string]string) *Series {
+	n := g.h.Len
+	s := &Series{Metric: metric, Labels: labels, Kind: Counter, Values: make([]float64, n), Events: make([]float64, n)}
+	g.h.Series = append(g.h.Series, s)
+	return s
+}
+
+// drawCheckout draws the checkout requests, errors and latencies of step i at t.
+func (g *generator) drawCheckout(i int, t time.Time) {
+	total := g.rTraffic.poisson(daily(t, 1200, 4800, 15))
+	ratio, inc := ratioAt(t, checkoutBaseErr, checkoutIncidents)
+	errs := g.rTraffic.binomial(total, ratio)
+	g.ok.Events[i], g.bad.Events[i] = total-errs, errs
+	bands := fastBands
+	if inc {
+		bands = slowBands
+	}
+	ms := g.drawLatency(i, total, bands)
+	g.count.Events[i] = total
+	g.sumMillis[i] = ms
+	g.sum.Events[i] = float64(ms) / 1000
+}
+
+// drawLatency spreads the total requests of step i over the latency bands with the shares
+// bands, fills the cumulative buckets and returns the summed duration in ms.
+func (g *generator) drawLatency(i int, total float64, bands []float64) int64 {
+	left, rest, cum := total, 1.0, 0.0
+	var ms int64
+	for b := range bands {
+		c := left
+		if b < len(bands)-1 {
+			c = g.rLat.binomial(left, bands[b]/rest)
+		}
+		left -= c
+		rest -= bands[b]
+		cum += c
+		g.buckets[b].Events[i] = cum
+		ms += int64(c) * bandMillis[b]
+	}
+	return ms
+}
+
+// drawSearch draws the search requests and errors of step i at t.
+func (g *generator) drawSearch(i int, t time.Time) {
+	stotal := g.rSearch.poisson(daily(t, 300, 1200, 13))
+	sratio, _ := ratioAt(t, searchBaseErr, searchIncidents)
+	g.sreq.Events[i] = stotal
+	g.serr.Events[i] = g.rSearch.binomial(stotal, sratio)
+}
+
+// drawProbe sets the probe sample of step i at t: none in the scrape gap, failing during the
+// outage, else failing at random, more often during the larger checkout incidents.
+func (g *generator) drawProbe(i int, t time.Time) {
+	switch {
+	case t.After(GapStart) && t.Before(GapEnd):
+		g.probe.Values[i] = math.NaN()
+	case t.After(Outage) && !t.After(Outage.Add(30*time.Minute)):
+		g.probe.Values[i] = 0
+	default:
+		fail := 0.001
+		if r, inc := ratioAt(t, 0, checkoutIncidents); inc && r >= 0.2 {
+			fail = r
+		}
+		g.probe.Values[i] = 1
+		if g.rProbe.float() < fail {
+			g.probe.Values[i] = 0
 		}
 	}
-	probe.Values[0] = 1
+}
 
-	// Tickets: per hour (H, H+1h], 2 + 0.02 × checkout errors of the previous hour, with noise.
+// drawTickets draws the support tickets: per hour (H, H+1h], 2 + 0.02 × checkout errors of the
+// previous hour, with noise, at random steps of the hour.
+func (g *generator) drawTickets() {
+	h, n := g.h, g.h.Len
 	prevErrs, curErrs := 0.0, 0.0
 	for first := 1; first < n; {
 		hour := h.Time(first).Add(-time.Nanosecond).Truncate(time.Hour)
@@ -273,17 +332,21 @@ func Generate(cfg Config) *History {
 		}
 		curErrs = 0
 		for i := first; i <= last; i++ {
-			curErrs += bad.Events[i]
+			curErrs += g.bad.Events[i]
 		}
-		k := rTickets.poisson(2) + math.Max(0, math.Round(0.02*prevErrs*(1+0.1*rTickets.norm())))
+		k := g.rTickets.poisson(2) + math.Max(0, math.Round(0.02*prevErrs*(1+0.1*g.rTickets.norm())))
 		for ; k > 0; k-- {
-			tickets.Events[first+int(rTickets.float()*float64(last-first+1))]++
+			g.ticketSeries.Events[first+int(g.rTickets.float()*float64(last-first+1))]++
 		}
 		prevErrs = curErrs
 		first = last + 1
 	}
+}
 
-	// Cumulate; checkout counters restart at Reset; gap samples become NaN.
+// cumulate turns the events of every counter into its samples; checkout counters restart
+// at Reset and have no samples strictly inside the scrape gap.
+func (g *generator) cumulate() {
+	h := g.h
 	reset := h.index(Reset)
 	for _, s := range h.Series {
 		if s.Kind != Counter {
@@ -292,14 +355,14 @@ func Generate(cfg Config) *History {
 		checkout := s.Labels["job"] == "checkout"
 		var v float64
 		var ms int64
-		for i := 0; i < n; i++ {
+		for i := 0; i < h.Len; i++ {
 			if checkout && i == reset {
 				v, ms = 0, 0
 			}
 			v += s.Events[i]
 			s.Values[i] = v
-			if s == sum {
-				ms += sumMillis[i]
+			if s == g.sum {
+				ms += g.sumMillis[i]
 				s.Values[i] = float64(ms) / 1000
 			}
 			if checkout {
@@ -309,8 +372,6 @@ func Generate(cfg Config) *History {
 			}
 		}
 	}
-	sort.SliceStable(h.Series, func(a, b int) bool { return seriesKey(h.Series[a]) < seriesKey(h.Series[b]) })
-	return h
 }
 
 // index returns the grid index of t, or -1 when t is not a sample time of h.
@@ -338,6 +399,7 @@ func (h *History) Find(metric string, labels map[string]string) *Series {
 	return nil
 }
 
+// matches reports whether labels hold every label of match.
 func matches(labels, match map[string]string) bool {
 	for k, v := range match {
 		if labels[k] != v {

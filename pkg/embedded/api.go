@@ -149,6 +149,7 @@ func form(r *http.Request) *apiError {
 	return nil
 }
 
+// handleQuery answers /api/v1/query.
 func (s *Server) handleQuery(w http.ResponseWriter, r *http.Request) {
 	if e := form(r); e != nil {
 		fail(w, e)
@@ -159,24 +160,15 @@ func (s *Server) handleQuery(w http.ResponseWriter, r *http.Request) {
 		fail(w, badData("invalid parameter \"time\": %v", err))
 		return
 	}
-	opts, e := s.queryOpts(r)
-	if e != nil {
-		fail(w, e)
-		return
-	}
-	q, e := s.prepare(r.Context(), r.FormValue("query"), func(ctx context.Context, qs string) (promql.Query, error) {
+	s.serveQuery(w, r, func(ctx context.Context, opts promql.QueryOpts, qs string) (promql.Query, error) {
 		return s.engine.NewInstantQuery(ctx, s.db, opts, qs, ts)
 	})
-	if e != nil {
-		fail(w, e)
-		return
-	}
-	s.exec(w, r.Context(), q)
 }
 
 // maxPoints is Prometheus's limit on points per series of a range query.
 const maxPoints = 11000
 
+// handleQueryRange answers /api/v1/query_range.
 func (s *Server) handleQueryRange(w http.ResponseWriter, r *http.Request) {
 	if e := form(r); e != nil {
 		fail(w, e)
@@ -209,13 +201,21 @@ func (s *Server) handleQueryRange(w http.ResponseWriter, r *http.Request) {
 		fail(w, badData("exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)"))
 		return
 	}
+	s.serveQuery(w, r, func(ctx context.Context, opts promql.QueryOpts, qs string) (promql.Query, error) {
+		return s.engine.NewRangeQuery(ctx, s.db, opts, qs, start, end, step)
+	})
+}
+
+// serveQuery reads the query options of r, prepares its query with mk and writes the
+// result, or the first error: the common end of the instant and range handlers.
+func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request, mk func(context.Context, promql.QueryOpts, string) (promql.Query, error)) {
 	opts, e := s.queryOpts(r)
 	if e != nil {
 		fail(w, e)
 		return
 	}
 	q, e := s.prepare(r.Context(), r.FormValue("query"), func(ctx context.Context, qs string) (promql.Query, error) {
-		return s.engine.NewRangeQuery(ctx, s.db, opts, qs, start, end, step)
+		return mk(ctx, opts, qs)
 	})
 	if e != nil {
 		fail(w, e)
@@ -224,6 +224,7 @@ func (s *Server) handleQueryRange(w http.ResponseWriter, r *http.Request) {
 	s.exec(w, r.Context(), q)
 }
 
+// orMissing returns err, or "missing" when there is none (the parameter was empty).
 func orMissing(err error) error {
 	if err == nil {
 		return errors.New("missing")
@@ -304,6 +305,7 @@ func refuseExtended(qs string, e parser.Expr, mode Mode) error {
 	return &parser.ParseErr{PositionRange: where, Err: fmt.Errorf("%s modifier is experimental and not enabled", word), Query: qs}
 }
 
+// prepare checks and parses the query text qs as this server's mode does and makes the query with mk.
 func (s *Server) prepare(ctx context.Context, qs string, mk func(context.Context, string) (promql.Query, error)) (promql.Query, *apiError) {
 	if strings.TrimSpace(qs) == "" {
 		return nil, badData("invalid parameter \"query\": empty query")
@@ -328,6 +330,7 @@ func (s *Server) prepare(ctx context.Context, qs string, mk func(context.Context
 	return q, nil
 }
 
+// exec runs q and writes its result, or its error with Prometheus's status and type.
 func (s *Server) exec(w http.ResponseWriter, ctx context.Context, q promql.Query) {
 	defer q.Close()
 	res := q.Exec(ctx)

@@ -90,14 +90,7 @@ func plainSelector(expr string) (*parser.VectorSelector, bool) {
 	if err != nil {
 		return nil, false
 	}
-	for {
-		p, ok := e.(*parser.ParenExpr)
-		if !ok {
-			break
-		}
-		e = p.Expr
-	}
-	v, ok := e.(*parser.VectorSelector)
+	v, ok := unparen(e).(*parser.VectorSelector)
 	if !ok || v.OriginalOffset != 0 || v.Timestamp != nil || v.StartOrEnd != 0 {
 		return nil, false
 	}

@@ -129,6 +129,17 @@ func increaseCall(v *parser.VectorSelector, r time.Duration) parser.Expr {
 	}
 }
 
+// unparen returns e without the parentheses around it.
+func unparen(e parser.Expr) parser.Expr {
+	for {
+		p, ok := e.(*parser.ParenExpr)
+		if !ok {
+			return e
+		}
+		e = p.Expr
+	}
+}
+
 // isPlainSum reports whether e is a sum(...) without by or without.
 func isPlainSum(e parser.Expr) bool {
 	a, ok := e.(*parser.AggregateExpr)
@@ -137,13 +148,7 @@ func isPlainSum(e parser.Expr) bool {
 
 // sumOf wraps e in sum(...) unless it already is a plain sum.
 func sumOf(e parser.Expr) parser.Expr {
-	for {
-		p, ok := e.(*parser.ParenExpr)
-		if !ok {
-			break
-		}
-		e = p.Expr
-	}
+	e = unparen(e)
 	if isPlainSum(e) {
 		return e
 	}
@@ -188,14 +193,7 @@ func histogramSelector(s *slo.SLO) (string, []*labels.Matcher, error) {
 	if err != nil {
 		return "", nil, fmt.Errorf("SLO %s: histogram: %w", s.Name, err)
 	}
-	for {
-		p, ok := e.(*parser.ParenExpr)
-		if !ok {
-			break
-		}
-		e = p.Expr
-	}
-	vs, ok := e.(*parser.VectorSelector)
+	vs, ok := unparen(e).(*parser.VectorSelector)
 	if !ok {
 		return "", nil, fmt.Errorf("SLO %s: histogram %q must be a plain metric selector", s.Name, s.Indicator.Histogram)
 	}

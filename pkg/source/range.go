@@ -5,11 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	v1 "github.com/prometheus/client_golang/api/prometheus/v1"
 	"github.com/prometheus/common/model"
+	"golang.org/x/sync/errgroup"
 )
 
 // Series is one single-series result on a grid: Values[i] is the value at Start+i*Step;
@@ -149,132 +150,183 @@ func (c *Client) Range(ctx context.Context, query string, start, end time.Time, 
 // its labels, in the order the series first appear.
 func (c *Client) RangeGroups(ctx context.Context, query string, start, end time.Time, step time.Duration) ([]Group, Stats, error) {
 	var stats Stats
+	total, err := checkRange(query, start, end, step)
+	if err != nil {
+		return nil, stats, err
+	}
+	stats.Queries = []string{query}
+	run := c.newRangeRun(ctx, query, start, end, step, total)
+	todo := c.fromCache(run, &stats)
+	if len(todo) > 0 {
+		requests, err := c.fetchChunks(ctx, run, todo)
+		stats.Requests = requests
+		run.notes(&stats)
+		if err != nil {
+			return nil, stats, err
+		}
+	}
+	groups := run.assemble()
+	c.storeFetched(run)
+	return groups, stats, nil
+}
+
+// checkRange validates the arguments of a range query and returns the number of grid points.
+func checkRange(query string, start, end time.Time, step time.Duration) (int64, error) {
 	if strings.TrimSpace(query) == "" {
-		return nil, stats, errors.New("range query: empty query")
+		return 0, errors.New("range query: empty query")
 	}
 	if step <= 0 || step%time.Millisecond != 0 {
-		return nil, stats, fmt.Errorf("range query %q: step %v must be a positive whole number of milliseconds", query, step)
+		return 0, fmt.Errorf("range query %q: step %v must be a positive whole number of milliseconds", query, step)
 	}
 	if !start.Equal(time.UnixMilli(start.UnixMilli())) || !end.Equal(time.UnixMilli(end.UnixMilli())) {
-		return nil, stats, fmt.Errorf("range query %q: start and end must be whole milliseconds", query)
+		return 0, fmt.Errorf("range query %q: start and end must be whole milliseconds", query)
 	}
 	s, e, st := start.UnixMilli(), end.UnixMilli(), step.Milliseconds()
 	if e < s {
-		return nil, stats, fmt.Errorf("range query %q: end %s is before start %s", query, end.UTC().Format(time.RFC3339), start.UTC().Format(time.RFC3339))
+		return 0, fmt.Errorf("range query %q: end %s is before start %s", query, end.UTC().Format(time.RFC3339), start.UTC().Format(time.RFC3339))
 	}
 	if (e-s)%st != 0 {
-		return nil, stats, fmt.Errorf("range query %q: end is not on the step grid of start (step %v)", query, step)
+		return 0, fmt.Errorf("range query %q: end is not on the step grid of start (step %v)", query, step)
 	}
 	total := (e-s)/st + 1
 	if total > MaxRangePoints {
-		return nil, stats, fmt.Errorf("range query %q: %d points is more than %d; use a larger step", query, total, MaxRangePoints)
+		return 0, fmt.Errorf("range query %q: %d points is more than %d; use a larger step", query, total, MaxRangePoints)
 	}
-	stats.Queries = []string{query}
-	lookback := lookbackDelta(ctx)
+	return total, nil
+}
+
+// rangeRun is one RangeGroups call: its grid, its chunks and what each chunk yielded.
+type rangeRun struct {
+	query string
+	key   string // the query as cached: with the lookback delta when one is set
+	start time.Time
+	step  time.Duration
+	st    int64 // step in ms
+	phase int64 // start's offset from the step grid since the Unix epoch, ms
+	total int64 // grid points
+	// cutoff is Now()-step when the call began (ms); only chunks ending before it are cached.
+	cutoff int64
+
+	chunks   []chunk
+	results  []chunkResult
+	warnings [][]string
+	infos    [][]string
+	fetched  []bool
+}
+
+// newRangeRun splits a validated range into chunks and makes room for their results.
+func (c *Client) newRangeRun(ctx context.Context, query string, start, end time.Time, step time.Duration, total int64) *rangeRun {
+	s, e, st := start.UnixMilli(), end.UnixMilli(), step.Milliseconds()
 	key := query
-	if lookback > 0 {
+	if lookback := lookbackDelta(ctx); lookback > 0 {
 		key = fmt.Sprintf("lookback=%v/%s", lookback, query)
 	}
-
 	cs := chunks(s, e, st, c.chunkPoints(total))
-	results := make([]chunkResult, len(cs))
-	warnings := make([][]string, len(cs))
-	infos := make([][]string, len(cs))
-	fetched := make([]bool, len(cs))
-	cutoff := c.now().Add(-step).UnixMilli()
-	phase := s - floorDiv(s, st)*st
+	return &rangeRun{
+		query:    query,
+		key:      key,
+		start:    start,
+		step:     step,
+		st:       st,
+		phase:    s - floorDiv(s, st)*st,
+		total:    total,
+		cutoff:   c.now().Add(-step).UnixMilli(),
+		chunks:   cs,
+		results:  make([]chunkResult, len(cs)),
+		warnings: make([][]string, len(cs)),
+		infos:    make([][]string, len(cs)),
+		fetched:  make([]bool, len(cs)),
+	}
+}
 
+// fromCache fills the chunks the cache covers, counting them in stats, and returns the
+// indexes of the chunks left to fetch.
+func (c *Client) fromCache(run *rangeRun, stats *Stats) []int {
 	var todo []int
-	for i, ch := range cs {
-		if r, ok := c.cached(key, st, phase, ch); ok {
-			results[i] = r
+	for i, ch := range run.chunks {
+		if r, ok := c.cached(run.key, run.st, run.phase, ch); ok {
+			run.results[i] = r
 			stats.CacheHits++
 			continue
 		}
 		todo = append(todo, i)
 	}
+	return todo
+}
 
-	if len(todo) > 0 {
-		ctx, cancel := context.WithCancel(ctx)
-		defer cancel()
-		var (
-			wg       sync.WaitGroup
-			mu       sync.Mutex
-			firstErr error
-			attempts int
-		)
-		work := make(chan int)
-		workers := min(cap(c.sem), len(todo))
-		for range workers {
-			wg.Go(func() {
-				for i := range work {
-					if ctx.Err() != nil {
-						continue
-					}
-					mu.Lock()
-					attempts++
-					mu.Unlock()
-					r, w, inf, err := c.fetch(ctx, query, cs[i], st)
-					if err != nil {
-						mu.Lock()
-						if firstErr == nil {
-							firstErr = err
-							cancel()
-						}
-						mu.Unlock()
-						continue
-					}
-					results[i], warnings[i], infos[i], fetched[i] = r, w, inf, true
-				}
-			})
+// fetchChunks fetches the chunks todo, at most the client's concurrency at once; the first
+// error cancels the rest. It returns the number of requests sent, including failed ones.
+func (c *Client) fetchChunks(ctx context.Context, run *rangeRun, todo []int) (int, error) {
+	var requests atomic.Int64
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(cap(c.sem))
+	for _, i := range todo {
+		if gctx.Err() != nil {
+			break
 		}
-	feed:
-		for _, i := range todo {
-			select {
-			case work <- i:
-			case <-ctx.Done():
-				break feed
+		g.Go(func() error {
+			if gctx.Err() != nil {
+				return nil
 			}
-		}
-		close(work)
-		wg.Wait()
-		if firstErr == nil && ctx.Err() != nil {
-			firstErr = c.wrap(ctx, fmt.Sprintf("range query %q", query), 0, ctx.Err())
-		}
-		stats.Requests = attempts
-		for i := range cs {
-			if fetched[i] {
-				stats.Warnings = appendNew(stats.Warnings, warnings[i]...)
-				stats.Infos = appendNew(stats.Infos, infos[i]...)
+			requests.Add(1)
+			r, w, inf, err := c.fetch(gctx, run.query, run.chunks[i], run.st)
+			if err != nil {
+				return err
 			}
-		}
-		if firstErr != nil {
-			return nil, stats, firstErr
+			run.results[i], run.warnings[i], run.infos[i], run.fetched[i] = r, w, inf, true
+			return nil
+		})
+	}
+	err := g.Wait()
+	if err == nil && ctx.Err() != nil {
+		err = c.wrap(ctx, fmt.Sprintf("range query %q", run.query), 0, ctx.Err())
+	}
+	return int(requests.Load()), err
+}
+
+// notes adds the warnings and infos of the fetched chunks to stats, in chunk order.
+func (run *rangeRun) notes(stats *Stats) {
+	for i := range run.chunks {
+		if run.fetched[i] {
+			stats.Warnings = appendNew(stats.Warnings, run.warnings[i]...)
+			stats.Infos = appendNew(stats.Infos, run.infos[i]...)
 		}
 	}
+}
 
+// assemble puts the series of every chunk on the whole grid, in the order the series first appear.
+func (run *rangeRun) assemble() []Group {
 	var groups []Group
 	index := map[string]int{}
-	for i, ch := range cs {
-		r := results[i]
-		lo := int((ch.from - r.from) / st)
-		n := int((ch.to-ch.from)/st) + 1
+	for i, ch := range run.chunks {
+		r := run.results[i]
+		lo := int((ch.from - r.from) / run.st)
+		n := int((ch.to-ch.from)/run.st) + 1
 		for _, sr := range r.series {
 			g, ok := index[sr.metric]
 			if !ok {
 				g = len(groups)
 				index[sr.metric] = g
-				groups = append(groups, Group{Labels: sr.labels, Series: Series{Start: start, Step: step,
-					Values: make([]float64, total), Present: make([]bool, total)}})
+				groups = append(groups, Group{Labels: sr.labels, Series: Series{Start: run.start, Step: run.step,
+					Values: make([]float64, run.total), Present: make([]bool, run.total)}})
 			}
 			copy(groups[g].Values[ch.offset:ch.offset+n], sr.values[lo:lo+n])
 			copy(groups[g].Present[ch.offset:ch.offset+n], sr.present[lo:lo+n])
 		}
-		if fetched[i] && c.cache != nil && ch.to < cutoff && len(warnings[i]) == 0 {
-			c.cache.put(cacheKey(key, st, phase, ch.n), r)
+	}
+	return groups
+}
+
+// storeFetched caches the fetched chunks that ended before the cutoff and came without warnings.
+func (c *Client) storeFetched(run *rangeRun) {
+	if c.cache == nil {
+		return
+	}
+	for i, ch := range run.chunks {
+		if run.fetched[i] && ch.to < run.cutoff && len(run.warnings[i]) == 0 {
+			c.cache.put(cacheKey(run.key, run.st, run.phase, ch.n), run.results[i])
 		}
 	}
-	return groups, stats, nil
 }
 
 // cacheKey identifies an aligned chunk of a query on a grid (step and phase).

@@ -78,6 +78,7 @@ type OutputSignal struct {
 	Error     string   `json:"error,omitempty"`
 }
 
+// opt returns v when it is a known, finite figure, else nil (printed as null or a dash).
 func opt(v float64, ok bool) *float64 {
 	if !ok || math.IsNaN(v) || math.IsInf(v, 0) {
 		return nil
@@ -142,6 +143,7 @@ func buildOutput(r *engine.Report, src, version string, demo bool) Output {
 	return out
 }
 
+// renderers write the output in each --format.
 var renderers = map[string]func(io.Writer, Output) error{
 	"table":    func(w io.Writer, o Output) error { return renderText(w, o, false) },
 	"markdown": func(w io.Writer, o Output) error { return renderText(w, o, true) },
@@ -152,6 +154,7 @@ var renderers = map[string]func(io.Writer, Output) error{
 	},
 }
 
+// pctOf prints a ratio as a percentage with decimals places.
 func pctOf(v *float64, decimals int) string {
 	if v == nil {
 		return "no data"
@@ -159,6 +162,7 @@ func pctOf(v *float64, decimals int) string {
 	return fmt.Sprintf("%.*f %%", decimals, *v*100)
 }
 
+// num prints a figure with format, or a dash when there is none.
 func num(v *float64, format string) string {
 	if v == nil {
 		return "–"
@@ -166,6 +170,7 @@ func num(v *float64, format string) string {
 	return fmt.Sprintf(format, *v)
 }
 
+// durOf prints seconds as a duration rounded to the minute, in days from two days on; none is infinite.
 func durOf(v *float64) string {
 	if v == nil {
 		return "∞"
@@ -177,6 +182,7 @@ func durOf(v *float64) string {
 	return slo.FormatDuration(d)
 }
 
+// rNum prints a correlation with three decimals and a true minus sign.
 func rNum(v *float64) string {
 	if v == nil {
 		return "–"
@@ -190,8 +196,10 @@ type table struct {
 	rows [][]string
 }
 
+// add appends a row.
 func (t *table) add(cells ...string) { t.rows = append(t.rows, cells) }
 
+// write writes the rows and an empty line.
 func (t *table) write(w io.Writer) error {
 	if t.md {
 		for i, r := range t.rows {
@@ -218,27 +226,66 @@ func (t *table) write(w io.Writer) error {
 	return err
 }
 
+// renderText writes the report as aligned text, or as Markdown with md.
 func renderText(w io.Writer, o Output, md bool) error {
-	heading := func(s string) {
-		if md {
-			fmt.Fprintf(w, "## %s\n\n", s)
-		} else {
-			fmt.Fprintf(w, "%s\n%s\n", s, strings.Repeat("=", len([]rune(s))))
+	r := textReport{w: w, md: md}
+	r.title(o)
+	var problems []string
+	for _, section := range []func(Output) ([]string, error){r.status, r.history, r.happiness} {
+		p, err := section(o)
+		if err != nil {
+			return err
 		}
+		problems = append(problems, p...)
 	}
-	if md {
-		fmt.Fprintf(w, "# Nines report at %s\n\nSource: %s (%s)\n\n", o.At.Format(time.RFC3339), o.Source, o.Version)
+	if len(problems) > 0 {
+		r.heading("Problems")
+		r.bullets(problems)
+	}
+	return nil
+}
+
+// textReport writes the sections of a text or Markdown report to w.
+type textReport struct {
+	w  io.Writer
+	md bool
+}
+
+// title writes the first line: the report time and the source.
+func (r textReport) title(o Output) {
+	if r.md {
+		fmt.Fprintf(r.w, "# Nines report at %s\n\nSource: %s (%s)\n\n", o.At.Format(time.RFC3339), o.Source, o.Version)
 	} else {
-		fmt.Fprintf(w, "Nines report at %s — source: %s (%s)\n\n", o.At.Format(time.RFC3339), o.Source, o.Version)
+		fmt.Fprintf(r.w, "Nines report at %s — source: %s (%s)\n\n", o.At.Format(time.RFC3339), o.Source, o.Version)
 	}
-	heading("Status")
-	st := &table{md: md}
-	st.add("SLO", "Service", "Objective", "Window", "SLI", "Budget left", "Burn 1h", "Burn 6h", "Exhaustion", "Status")
+}
+
+// heading writes a section heading.
+func (r textReport) heading(s string) {
+	if r.md {
+		fmt.Fprintf(r.w, "## %s\n\n", s)
+	} else {
+		fmt.Fprintf(r.w, "%s\n%s\n", s, strings.Repeat("=", len([]rune(s))))
+	}
+}
+
+// bullets writes one bullet a line.
+func (r textReport) bullets(lines []string) {
+	for _, l := range lines {
+		fmt.Fprintf(r.w, "%s%s\n", bullet(r.md), l)
+	}
+}
+
+// status writes the status table and returns the errors of the SLOs that failed.
+func (r textReport) status(o Output) ([]string, error) {
+	r.heading("Status")
+	t := &table{md: r.md}
+	t.add("SLO", "Service", "Objective", "Window", "SLI", "Budget left", "Burn 1h", "Burn 6h", "Exhaustion", "Status")
 	var problems []string
 	for _, s := range o.SLOs {
 		obj := s.Objective
 		if s.Error != "" {
-			st.add(s.Name, s.Service, pctOf(&obj, 2), s.Window, "–", "–", "–", "–", "–", "error")
+			t.add(s.Name, s.Service, pctOf(&obj, 2), s.Window, "–", "–", "–", "–", "–", "error")
 			problems = append(problems, s.Error)
 			continue
 		}
@@ -246,84 +293,94 @@ func renderText(w io.Writer, o Output, md bool) error {
 		if s.Remaining != nil && *s.Remaining <= 0 {
 			exh = "exhausted"
 		}
-		st.add(s.Name, s.Service, pctOf(&obj, 2), s.Window, pctOf(s.SLI, 3), pctOf(s.Remaining, 1),
+		t.add(s.Name, s.Service, pctOf(&obj, 2), s.Window, pctOf(s.SLI, 3), pctOf(s.Remaining, 1),
 			num(s.Burn1h, "%.2fx"), num(s.Burn6h, "%.2fx"), exh, s.Status)
 	}
-	if err := st.write(w); err != nil {
-		return err
-	}
-	heading("History (calendar months, UTC)")
-	ht := &table{md: md}
-	ht.add("SLO", "Month", "SLI", "Met", "Budget used")
-	var summaries []string
+	return problems, t.write(r.w)
+}
+
+// history writes the table of past months and the summary of each SLO, and returns the
+// history errors.
+func (r textReport) history(o Output) ([]string, error) {
+	r.heading("History (calendar months, UTC)")
+	t := &table{md: r.md}
+	t.add("SLO", "Month", "SLI", "Met", "Budget used")
+	var problems, summaries []string
 	for _, s := range o.SLOs {
 		if s.HistoryError != "" {
 			problems = append(problems, s.Name+": history: "+s.HistoryError)
 		}
 		for _, p := range s.History {
-			month := p.Start.Format("2006-01")
-			if p.Partial {
-				month += " (partial)"
-			}
-			met := "no"
-			if p.Met {
-				met = "yes"
-			}
-			if p.SLI == nil {
-				met = "no data"
-			}
-			ht.add(s.Name, month, pctOf(p.SLI, 3), met, pctOf(p.BudgetUsed, 0))
+			t.add(periodRow(s.Name, p)...)
 		}
 		if sm := s.Summary; sm != nil {
-			summaries = append(summaries, fmt.Sprintf("%s: objective met in %d of %d months (%.0f %%); achievable in %.0f %% of months: %s (%.2f nines); recommended: %s",
-				s.Name, sm.Met, sm.WithData, sm.ShareMet*100, engine.HistoryShare*100, pctOf(&sm.Achievable, 3), budget.Nines(sm.Achievable), pctOf(&sm.Recommended, 2)))
+			summaries = append(summaries, summaryLine(s.Name, sm))
 		}
 	}
-	if err := ht.write(w); err != nil {
-		return err
+	if err := t.write(r.w); err != nil {
+		return nil, err
 	}
-	for _, s := range summaries {
-		fmt.Fprintf(w, "%s%s\n", bullet(md), s)
-	}
+	r.bullets(summaries)
 	if len(summaries) > 0 {
-		fmt.Fprintln(w)
+		fmt.Fprintln(r.w)
 	}
-	heading("Happiness test")
-	hp := &table{md: md}
-	hp.add("SLO", "Signal", "Intervals", "No traffic", "Pearson", "Spearman", "Best lag", "r at lag", "Strength")
-	var verdicts []string
+	return problems, nil
+}
+
+// periodRow is the history table's row of one month.
+func periodRow(name string, p OutputPeriod) []string {
+	month := p.Start.Format("2006-01")
+	if p.Partial {
+		month += " (partial)"
+	}
+	met := "no"
+	if p.Met {
+		met = "yes"
+	}
+	if p.SLI == nil {
+		met = "no data"
+	}
+	return []string{name, month, pctOf(p.SLI, 3), met, pctOf(p.BudgetUsed, 0)}
+}
+
+// summaryLine says how often an SLO met its objective and what it could achieve.
+func summaryLine(name string, sm *OutputSummary) string {
+	return fmt.Sprintf("%s: objective met in %d of %d months (%.0f %%); achievable in %.0f %% of months: %s (%.2f nines); recommended: %s",
+		name, sm.Met, sm.WithData, sm.ShareMet*100, engine.HistoryShare*100, pctOf(&sm.Achievable, 3), budget.Nines(sm.Achievable), pctOf(&sm.Recommended, 2))
+}
+
+// happiness writes the happiness tests and their verdicts and returns the errors of the
+// tests that failed.
+func (r textReport) happiness(o Output) ([]string, error) {
+	r.heading("Happiness test")
+	t := &table{md: r.md}
+	t.add("SLO", "Signal", "Intervals", "No traffic", "Pearson", "Spearman", "Best lag", "r at lag", "Strength")
+	var problems, verdicts []string
 	for _, s := range o.SLOs {
 		for _, h := range s.Happiness {
 			if h.Error != "" {
-				hp.add(s.Name, h.Signal, "–", "–", "–", "–", "–", "–", "error")
+				t.add(s.Name, h.Signal, "–", "–", "–", "–", "–", "–", "error")
 				problems = append(problems, h.Error)
 				continue
 			}
-			hp.add(s.Name, h.Signal, fmt.Sprintf("%d × %s", h.Used, h.Interval), fmt.Sprint(h.NoTraffic), rNum(h.Pearson), rNum(h.Spearman), h.BestLag, rNum(h.LagR), h.Strength)
+			t.add(s.Name, h.Signal, fmt.Sprintf("%d × %s", h.Used, h.Interval), fmt.Sprint(h.NoTraffic), rNum(h.Pearson), rNum(h.Spearman), h.BestLag, rNum(h.LagR), h.Strength)
 			verdicts = append(verdicts, fmt.Sprintf("%s / %s: %s", s.Name, h.Signal, h.Verdict))
 		}
 	}
 	if len(verdicts) == 0 {
-		fmt.Fprintln(w, "No SLO has happiness signals.")
-		fmt.Fprintln(w)
-	} else {
-		if err := hp.write(w); err != nil {
-			return err
-		}
-		for _, v := range verdicts {
-			fmt.Fprintf(w, "%s%s\n", bullet(md), v)
-		}
-		fmt.Fprintln(w)
+		fmt.Fprintln(r.w, "No SLO has happiness signals.")
+		fmt.Fprintln(r.w)
+		return problems, nil
 	}
-	if len(problems) > 0 {
-		heading("Problems")
-		for _, p := range problems {
-			fmt.Fprintf(w, "%s%s\n", bullet(md), p)
-		}
+	if err := t.write(r.w); err != nil {
+		return nil, err
 	}
-	return nil
+	r.bullets(verdicts)
+	fmt.Fprintln(r.w)
+	return problems, nil
 }
 
+// bullet is the start of a list item.
 func bullet(md bool) string {
 	if md {
 		return "- "

@@ -15,6 +15,7 @@ import (
 	"github.com/nines-slo/nines/pkg/demo"
 	"github.com/nines-slo/nines/pkg/embedded"
 	"github.com/nines-slo/nines/pkg/engine"
+	"github.com/nines-slo/nines/pkg/slo"
 	"github.com/nines-slo/nines/pkg/source"
 )
 
@@ -24,8 +25,10 @@ const demoDefinitions = "provisioning/slos"
 // listFlag collects a repeatable flag.
 type listFlag []string
 
+// String returns the values joined by commas.
 func (l *listFlag) String() string { return strings.Join(*l, ",") }
 
+// Set adds one value.
 func (l *listFlag) Set(v string) error {
 	*l = append(*l, v)
 	return nil
@@ -33,107 +36,165 @@ func (l *listFlag) Set(v string) error {
 
 // cmdReport prints the report of every SLO.
 func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	r, code := parseReport(args, stderr)
+	if code != exitOK {
+		return code
+	}
+	switch {
+	case r.demo && r.promURL != "":
+		fmt.Fprintf(stderr, "%s--demo and --prometheus cannot be used together\n", errorPrefix)
+		return exitUsage
+	case r.demo:
+		srv, code := r.startDemo(ctx)
+		if code != exitOK {
+			return code
+		}
+		defer srv.Close()
+		r.promURL = srv.URL
+	case r.promURL == "":
+		fmt.Fprintf(stderr, "%sreport needs --prometheus URL (or --demo)\n", errorPrefix)
+		return exitUsage
+	}
+	res, code := r.loadDefinitions()
+	if code != exitOK {
+		return code
+	}
+	if r.at.IsZero() {
+		r.at = time.Now()
+	}
+	out, code := r.report(ctx, res.SLOs)
+	if code != exitOK {
+		return code
+	}
+	if err := r.render(stdout, out); err != nil {
+		return r.fail("write report: %v", err)
+	}
+	return r.exitCode(out, len(res.Errors))
+}
+
+// reportRun is one run of nines report: its flags and where it tells of progress and errors.
+type reportRun struct {
+	promURL string
+	defs    listFlag
+	at      time.Time // zero: now, or the end of the demo history
+	render  func(io.Writer, Output) error
+	demo    bool
+	timeout time.Duration
+	quiet   bool
+	stderr  io.Writer
+}
+
+// parseReport reads the flags of nines report; on a usage error it returns the exit code.
+func parseReport(args []string, stderr io.Writer) (*reportRun, int) {
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	promURL := fs.String("prometheus", "", "base URL of the Prometheus-compatible source")
-	var defs listFlag
-	fs.Var(&defs, "definitions", "definitions file or folder (repeatable)")
+	r := &reportRun{stderr: stderr}
+	fs.StringVar(&r.promURL, "prometheus", "", "base URL of the Prometheus-compatible source")
+	fs.Var(&r.defs, "definitions", "definitions file or folder (repeatable)")
 	atFlag := fs.String("at", "", "report time (RFC 3339 or YYYY-MM-DD; default now, or the end of the demo history)")
 	format := fs.String("format", "table", "output format: table, json or markdown")
-	useDemo := fs.Bool("demo", false, "use an embedded source loaded with the demo history and the example definitions")
-	timeout := fs.Duration("timeout", source.DefaultTimeout, "timeout of each request to the source")
-	quiet := fs.Bool("quiet", false, "no progress on stderr")
+	fs.BoolVar(&r.demo, "demo", false, "use an embedded source loaded with the demo history and the example definitions")
+	fs.DurationVar(&r.timeout, "timeout", source.DefaultTimeout, "timeout of each request to the source")
+	fs.BoolVar(&r.quiet, "quiet", false, "no progress on stderr")
 	if err := fs.Parse(args); err != nil {
-		return exitUsage
+		return nil, exitUsage
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "%sreport takes no arguments, got %q\n", errorPrefix, fs.Args())
-		return exitUsage
+		return nil, exitUsage
 	}
 	render, ok := renderers[*format]
 	if !ok {
 		fmt.Fprintf(stderr, "%sunknown format %q: use table, json or markdown\n", errorPrefix, *format)
-		return exitUsage
+		return nil, exitUsage
 	}
-	progress := func(msg string) {
-		if !*quiet {
-			fmt.Fprintf(stderr, "… %s\n", msg)
-		}
-	}
-	fail := func(format string, args ...any) int {
-		fmt.Fprintf(stderr, errorPrefix+format+"\n", args...)
-		return exitFailed
-	}
-	var at time.Time
+	r.render = render
 	if *atFlag != "" {
 		t, err := parseAt(*atFlag)
 		if err != nil {
 			fmt.Fprintf(stderr, "%s--at: %v\n", errorPrefix, err)
-			return exitUsage
+			return nil, exitUsage
 		}
-		at = t
+		r.at = t
 	}
-	switch {
-	case *useDemo && *promURL != "":
-		fmt.Fprintf(stderr, "%s--demo and --prometheus cannot be used together\n", errorPrefix)
-		return exitUsage
-	case *useDemo:
-		if len(defs) == 0 {
-			dir, err := findUp(demoDefinitions)
-			if err != nil {
-				return fail("%v", err)
-			}
-			defs = listFlag{dir}
-		}
-		h := demo.Generate(demo.Default())
-		if at.IsZero() {
-			at = h.End()
-		}
-		progress(fmt.Sprintf("loading the demo history (%d series, %s to %s) into an embedded source", len(h.Series), h.Start.Format(time.DateOnly), h.End().Format(time.DateOnly)))
-		srv, err := embedded.Start(ctx, h)
+	return r, exitOK
+}
+
+// progress tells of a step on stderr unless --quiet.
+func (r *reportRun) progress(msg string) {
+	if !r.quiet {
+		fmt.Fprintf(r.stderr, "… %s\n", msg)
+	}
+}
+
+// fail prints an error and returns the exit code of a failed run.
+func (r *reportRun) fail(format string, args ...any) int {
+	fmt.Fprintf(r.stderr, errorPrefix+format+"\n", args...)
+	return exitFailed
+}
+
+// startDemo starts an embedded source with the demo history, defaulting the definitions to
+// the examples and the report time to the history's end. On failure it returns the exit code.
+func (r *reportRun) startDemo(ctx context.Context) (*embedded.Server, int) {
+	if len(r.defs) == 0 {
+		dir, err := findUp(demoDefinitions)
 		if err != nil {
-			return fail("%v", err)
+			return nil, r.fail("%v", err)
 		}
-		defer srv.Close()
-		*promURL = srv.URL
-	case *promURL == "":
-		fmt.Fprintf(stderr, "%sreport needs --prometheus URL (or --demo)\n", errorPrefix)
-		return exitUsage
+		r.defs = listFlag{dir}
 	}
-	if len(defs) == 0 {
-		fmt.Fprintf(stderr, "%sreport needs --definitions PATH\n", errorPrefix)
-		return exitUsage
+	h := demo.Generate(demo.Default())
+	if r.at.IsZero() {
+		r.at = h.End()
 	}
-	for _, p := range defs {
+	r.progress(fmt.Sprintf("loading the demo history (%d series, %s to %s) into an embedded source", len(h.Series), h.Start.Format(time.DateOnly), h.End().Format(time.DateOnly)))
+	srv, err := embedded.Start(ctx, h)
+	if err != nil {
+		return nil, r.fail("%v", err)
+	}
+	return srv, exitOK
+}
+
+// loadDefinitions loads the definitions and prints their errors; it fails when none is valid.
+func (r *reportRun) loadDefinitions() (definitions.Result, int) {
+	if len(r.defs) == 0 {
+		fmt.Fprintf(r.stderr, "%sreport needs --definitions PATH\n", errorPrefix)
+		return definitions.Result{}, exitUsage
+	}
+	for _, p := range r.defs {
 		if _, err := os.Stat(p); err != nil {
-			return fail("definitions path %s: %v", p, unwrapPathErr(err))
+			return definitions.Result{}, r.fail("definitions path %s: %v", p, unwrapPathErr(err))
 		}
 	}
-	res := definitions.Load(defs, "")
+	res := definitions.Load(r.defs, "")
 	for _, e := range res.Errors {
-		fmt.Fprintf(stderr, "%s\n", e.Error())
+		fmt.Fprintf(r.stderr, "%s\n", e.Error())
 	}
 	if len(res.SLOs) == 0 {
-		return fail("no valid SLO definitions in %s", strings.Join(defs, ", "))
+		return res, r.fail("no valid SLO definitions in %s", strings.Join(r.defs, ", "))
 	}
-	if at.IsZero() {
-		at = time.Now()
-	}
-	src, err := source.New(source.Config{URL: *promURL, Timeout: *timeout, CacheEntries: 256, SplitPoints: source.SplitForParallel})
+	return res, exitOK
+}
+
+// report asks the source for the report of the SLOs at r.at and maps it to the printed figures.
+func (r *reportRun) report(ctx context.Context, slos []*slo.SLO) (Output, int) {
+	src, err := source.New(source.Config{URL: r.promURL, Timeout: r.timeout, CacheEntries: 256, SplitPoints: source.SplitForParallel})
 	if err != nil {
-		return fail("%v", err)
+		return Output{}, r.fail("%v", err)
 	}
 	version, err := src.Version(ctx)
 	if err != nil {
-		return fail("metrics source %s does not answer: %v", src.URL(), err)
+		return Output{}, r.fail("metrics source %s does not answer: %v", src.URL(), err)
 	}
-	progress(fmt.Sprintf("source %s (version %s), %d SLOs at %s", src.URL(), version, len(res.SLOs), at.UTC().Format(time.RFC3339)))
-	rep := engine.New(src).Report(ctx, res.SLOs, at, engine.ReportOptions{Progress: progress})
-	out := buildOutput(rep, src.URL(), version, *useDemo)
-	if err := render(stdout, out); err != nil {
-		return fail("write report: %v", err)
-	}
-	failed := len(res.Errors)
+	r.progress(fmt.Sprintf("source %s (version %s), %d SLOs at %s", src.URL(), version, len(slos), r.at.UTC().Format(time.RFC3339)))
+	rep := engine.New(src).Report(ctx, slos, r.at, engine.ReportOptions{Progress: r.progress})
+	return buildOutput(rep, src.URL(), version, r.demo), exitOK
+}
+
+// exitCode counts the problems (invalid definitions, failed SLOs and happiness tests), says
+// how many on stderr, and returns the exit code.
+func (r *reportRun) exitCode(out Output, invalid int) int {
+	failed := invalid
 	for _, s := range out.SLOs {
 		if s.Error != "" {
 			failed++
@@ -145,12 +206,13 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		}
 	}
 	if failed > 0 {
-		fmt.Fprintf(stderr, "%d SLOs reported, %d problems (see above)\n", len(out.SLOs), failed)
+		fmt.Fprintf(r.stderr, "%d SLOs reported, %d problems (see above)\n", len(out.SLOs), failed)
 		return exitFailed
 	}
 	return exitOK
 }
 
+// unwrapPathErr says why a path failed without repeating the path.
 func unwrapPathErr(err error) error {
 	var pe *os.PathError
 	if errors.As(err, &pe) {

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/nines-slo/nines/pkg/promql"
 	"github.com/nines-slo/nines/pkg/slo"
 )
@@ -79,28 +81,23 @@ func (e *Engine) noData(ctx context.Context, s *slo.SLO, now time.Time) bool {
 	return err == nil && (!ok || v == 0)
 }
 
-// each runs fn for every SLO, at most Concurrency at once, and returns when all are done
-// or ctx ends.
+// each runs fn for every SLO, at most Concurrency at once, and returns when all are done;
+// once ctx ends, no further SLO is started.
 func (e *Engine) each(ctx context.Context, slos []*slo.SLO, fn func(ctx context.Context, s *slo.SLO)) {
 	limit := e.Concurrency
 	if limit <= 0 {
 		limit = healthConcurrency
 	}
-	sem := make(chan struct{}, limit)
-	var wg sync.WaitGroup
+	var g errgroup.Group
+	g.SetLimit(limit)
 	for _, s := range slos {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-			wg.Wait()
-			return
+		if ctx.Err() != nil {
+			break
 		}
-		wg.Add(1)
-		go func(s *slo.SLO) {
-			defer wg.Done()
-			defer func() { <-sem }()
+		g.Go(func() error {
 			fn(ctx, s)
-		}(s)
+			return nil
+		})
 	}
-	wg.Wait()
+	_ = g.Wait() // fn returns no errors
 }

@@ -68,6 +68,7 @@ func NewDatasource(ctx context.Context, s backend.DataSourceInstanceSettings) (i
 			}
 			ds.engine.Gap, _ = st.Gap() // checked by LoadSettings
 			ds.engine.ScrapeInterval, _ = st.ScrapeInterval()
+			ds.engine.Concurrency = st.Concurrency()
 		}
 	}
 	if err != nil {

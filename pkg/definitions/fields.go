@@ -73,31 +73,27 @@ func (t *text) UnmarshalYAML(n *yaml.Node) error {
 	return nil
 }
 
-// number is a numeric field as written; null is 0.
-type number struct {
-	v   float64
+// decoded is a number or boolean field as written: its value, or the text that is
+// not one. Null is the zero value.
+type decoded[T float64 | bool] struct {
+	v   T
 	raw string
 	bad bool
 }
 
-// UnmarshalYAML keeps the number, or the text that is not one.
-func (x *number) UnmarshalYAML(n *yaml.Node) error {
-	x.raw = n.Value
-	x.bad = n.Kind != yaml.ScalarNode || n.Decode(&x.v) != nil || math.IsNaN(x.v)
-	return nil
-}
+// number is a numeric field as written.
+type number = decoded[float64]
 
-// flag is a true-or-false field as written; null is false.
-type flag struct {
-	v   bool
-	raw string
-	bad bool
-}
+// flag is a true-or-false field as written.
+type flag = decoded[bool]
 
-// UnmarshalYAML keeps the boolean, or the text that is not one.
-func (x *flag) UnmarshalYAML(n *yaml.Node) error {
+// UnmarshalYAML keeps the value, or the text that is not one.
+func (x *decoded[T]) UnmarshalYAML(n *yaml.Node) error {
 	x.raw = n.Value
 	x.bad = n.Kind != yaml.ScalarNode || n.Decode(&x.v) != nil
+	if f, ok := any(x.v).(float64); ok && math.IsNaN(f) {
+		x.bad = true
+	}
 	return nil
 }
 
@@ -117,18 +113,15 @@ func (t text) read(d *decoder, path string) (string, bool) {
 	return t.v, true
 }
 
-func (x number) read(d *decoder, path string) (float64, bool) {
+func (x decoded[T]) read(d *decoder, path string) (T, bool) {
 	if x.bad {
-		d.failf(path, "%s: %q is not a number", d.keyName(path), x.raw)
-		return 0, false
-	}
-	return x.v, true
-}
-
-func (x flag) read(d *decoder, path string) (bool, bool) {
-	if x.bad {
-		d.failf(path, "%s: %q must be true or false", d.keyName(path), x.raw)
-		return false, false
+		want := "is not a number"
+		if _, ok := any(x.v).(bool); ok {
+			want = "must be true or false"
+		}
+		d.failf(path, "%s: %q %s", d.keyName(path), x.raw, want)
+		var zero T
+		return zero, false
 	}
 	return x.v, true
 }

@@ -192,7 +192,7 @@ func (b *batch) document(d *decoder, n *yaml.Node) {
 		return
 	}
 	var complete bool
-	if d.at, complete = indexFields(n); !complete {
+	if d.at, d.written, complete = indexFields(n); !complete {
 		d.errorf(n, "document has more than %d fields, aliases expanded", maxSpots)
 		return
 	}

@@ -136,14 +136,16 @@ const maxSpots = 1 << 20
 // every error can name its file:line. A key written twice keeps its first place.
 type fieldIndex map[string]spot
 
-// indexFields walks a document once and returns its field index. It reports whether
-// the document fit in maxSpots.
-func indexFields(doc *yaml.Node) (fieldIndex, bool) {
-	idx := fieldIndex{}
-	return idx, idx.walk("", spot{val: resolve(doc)})
+// indexFields walks a document once and returns its field index. It drops the later
+// of keys written twice from their mappings, so that decoding keeps the first one as
+// the index does, and returns the mappings as written, for errors. It reports
+// whether the document fit in maxSpots.
+func indexFields(doc *yaml.Node) (fieldIndex, map[*yaml.Node][]*yaml.Node, bool) {
+	idx, written := fieldIndex{}, map[*yaml.Node][]*yaml.Node{}
+	return idx, written, idx.walk("", spot{val: resolve(doc)}, written)
 }
 
-func (idx fieldIndex) walk(path string, s spot) bool {
+func (idx fieldIndex) walk(path string, s spot, written map[*yaml.Node][]*yaml.Node) bool {
 	if _, seen := idx[path]; seen {
 		return true
 	}
@@ -154,23 +156,44 @@ func (idx fieldIndex) walk(path string, s spot) bool {
 	n := s.val
 	switch n.Kind {
 	case yaml.MappingNode:
+		dropDuplicates(n, written)
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k := resolve(n.Content[i])
 			if k.Tag == "!!merge" {
 				k.Tag = "!!str" // "<<" is a key like any other: unknown, and not merged in
 			}
-			if !idx.walk(joinPath(path, k.Value), spot{key: k, val: resolve(n.Content[i+1])}) {
+			if !idx.walk(joinPath(path, k.Value), spot{key: k, val: resolve(n.Content[i+1])}, written) {
 				return false
 			}
 		}
 	case yaml.SequenceNode:
 		for i, c := range n.Content {
-			if !idx.walk(fmt.Sprintf("%s[%d]", path, i), spot{val: resolve(c)}) {
+			if !idx.walk(fmt.Sprintf("%s[%d]", path, i), spot{val: resolve(c)}, written) {
 				return false
 			}
 		}
 	}
 	return true
+}
+
+// dropDuplicates removes the later of keys written twice from mapping n, keeping its
+// content as written in written.
+func dropDuplicates(n *yaml.Node, written map[*yaml.Node][]*yaml.Node) {
+	if _, done := written[n]; done {
+		return
+	}
+	seen := make(map[string]bool, len(n.Content)/2)
+	kept := make([]*yaml.Node, 0, len(n.Content))
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if k := resolve(n.Content[i]).Value; !seen[k] {
+			seen[k] = true
+			kept = append(kept, n.Content[i], n.Content[i+1])
+		}
+	}
+	if len(kept) < len(n.Content) {
+		written[n] = n.Content
+		n.Content = kept
+	}
 }
 
 // joinPath appends a key to a field path.
@@ -201,6 +224,8 @@ type decoder struct {
 	errs []*slo.Error
 	// at indexes the fields of the document being read.
 	at fieldIndex
+	// written keeps the mappings with keys written twice as written.
+	written map[*yaml.Node][]*yaml.Node
 	// cur is the SLO being read: errors name it and mark it broken.
 	cur *entry
 	// what names the definition in errors when no SLO is being read (an SLI).
@@ -283,9 +308,13 @@ func (d *decoder) mapping(path, what string, allowed []string) bool {
 		d.errorf(n, "%s must be a mapping", what)
 		return false
 	}
-	seen := make(map[string]bool, len(n.Content)/2)
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k := resolve(n.Content[i])
+	content, ok := d.written[n]
+	if !ok {
+		content = n.Content
+	}
+	seen := make(map[string]bool, len(content)/2)
+	for i := 0; i+1 < len(content); i += 2 {
+		k := resolve(content[i])
 		switch key := k.Value; {
 		case seen[key]:
 			d.errorf(k, "%s: field %q is set twice", what, key)

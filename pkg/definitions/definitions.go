@@ -38,8 +38,8 @@ type Result struct {
 
 // entry is one SLO being read, with where its fields were written.
 type entry struct {
-	s      *slo.SLO
-	fields slo.Fields
+	s *slo.SLO
+	spots
 	// broken is set when reading it already reported an error.
 	broken bool
 	// ref is an OpenSLO indicatorRef still to resolve, written at refAt.
@@ -49,10 +49,10 @@ type entry struct {
 
 // sliDef is an OpenSLO SLI: an indicator without objective.
 type sliDef struct {
-	name   string
-	at     slo.Location
-	ind    slo.Indicator
-	fields slo.Fields
+	name string
+	at   slo.Location
+	ind  slo.Indicator
+	spots
 	broken bool
 }
 
@@ -191,13 +191,18 @@ func (b *batch) document(d *decoder, n *yaml.Node) {
 		d.errorf(n, "a definitions document must be a mapping (native: service and slos; OpenSLO: apiVersion, kind, metadata, spec)")
 		return
 	}
+	var complete bool
+	if d.at, d.written, complete = indexFields(n); !complete {
+		d.errorf(n, "document has more than %d fields, aliases expanded", maxSpots)
+		return
+	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		if n.Content[i].Value == "apiVersion" {
-			b.openSLO(d, n, n.Content[i], resolve(n.Content[i+1]))
+			b.openSLO(d, n.Content[i], resolve(n.Content[i+1]))
 			return
 		}
 	}
-	b.native(d, n)
+	b.native(d)
 }
 
 // finish resolves references, validates and sorts everything read.
@@ -210,7 +215,7 @@ func (b *batch) finish() Result {
 		if !ok {
 			b.errs = append(b.errs, &slo.Error{Location: e.refAt, SLO: e.s.Name, Message: fmt.Sprintf("indicatorRef %q: no SLI of that name is defined", e.ref)})
 			e.broken = true
-			e.fields["indicator"] = slo.Location{Line: -1}
+			e.silence("indicator")
 			continue
 		}
 		applySLI(e, def)
@@ -219,7 +224,7 @@ func (b *batch) finish() Result {
 	var res Result
 	first := map[string]*slo.SLO{}
 	for _, e := range b.entries {
-		errs := e.s.ValidateFields(e.fields)
+		errs := e.s.ValidateFields(e.forValidation())
 		if e.s.Name != "" {
 			if f, dup := first[e.s.Name]; dup {
 				errs = append(errs, slo.DuplicateError(f, e.s))
@@ -232,7 +237,7 @@ func (b *batch) finish() Result {
 				loc := e.s.Source
 				var fe *fieldError
 				if errors.As(err, &fe) {
-					if l, ok := e.fields[fe.field]; ok && l.Line > 0 {
+					if l, ok := e.line(fe.field); ok {
 						loc = l
 					}
 				}
@@ -266,7 +271,7 @@ func applySLI(e *entry, def *sliDef) {
 	in.Op, in.Value = op, value
 	for k, v := range def.fields {
 		if _, set := e.fields[k]; !set || k != "indicator.op" && k != "indicator.value" {
-			e.fields[k] = v
+			e.place(k, v, !def.silent[k])
 		}
 	}
 }

@@ -14,127 +14,206 @@ import (
 // FormatNative is the Format of SLOs read from the native format.
 const FormatNative = "native"
 
-var (
-	nativeDocFields = []string{"service", "owner", "labels", "slos"}
-	nativeSLOFields = []string{"name", "displayName", "description", "userStory", "owner", "labels",
-		"objective", "window", "timeZone", "budgeting", "indicator", "happiness", "alerting"}
-)
-
 // minRolling is the shortest rolling window accepted; shorter ones are typos.
 const minRolling = time.Hour
+
+// nativeDocYAML is a document of the native format.
+type nativeDocYAML struct {
+	Service text                 `yaml:"service"`
+	Owner   text                 `yaml:"owner"`
+	Labels  yaml.Node            `yaml:"labels"`
+	SLOs    items[nativeSLOYAML] `yaml:"slos"`
+}
+
+// nativeSLOYAML is one SLO of a native document.
+type nativeSLOYAML struct {
+	Name        text                `yaml:"name"`
+	DisplayName text                `yaml:"displayName"`
+	Description text                `yaml:"description"`
+	UserStory   text                `yaml:"userStory"`
+	Owner       text                `yaml:"owner"`
+	Labels      yaml.Node           `yaml:"labels"`
+	Objective   number              `yaml:"objective"`
+	Window      text                `yaml:"window"`
+	TimeZone    text                `yaml:"timeZone"`
+	Budgeting   nativeBudgetingYAML `yaml:"budgeting"`
+	Indicator   nativeIndicatorYAML `yaml:"indicator"`
+	Happiness   items[signalYAML]   `yaml:"happiness"`
+	Alerting    alertingYAML        `yaml:"alerting"`
+}
+
+// nativeBudgetingYAML is the mapping form of budgeting; a scalar is the method alone.
+type nativeBudgetingYAML struct {
+	Method         text   `yaml:"method"`
+	SliceLength    span   `yaml:"sliceLength"`
+	SliceThreshold number `yaml:"sliceThreshold"`
+	EmptySlices    text   `yaml:"emptySlices"`
+}
+
+// nativeIndicatorYAML holds exactly one indicator kind.
+type nativeIndicatorYAML struct {
+	Ratio     ratioYAML     `yaml:"ratio"`
+	Latency   latencyYAML   `yaml:"latency"`
+	Threshold thresholdYAML `yaml:"threshold"`
+	Raw       rawYAML       `yaml:"raw"`
+}
+
+// ratioYAML is a ratio indicator: good or bad events over total events.
+type ratioYAML struct {
+	Good  text `yaml:"good"`
+	Bad   text `yaml:"bad"`
+	Total text `yaml:"total"`
+}
+
+// latencyYAML is a latency indicator: a histogram and a bucket bound.
+type latencyYAML struct {
+	Histogram text   `yaml:"histogram"`
+	Threshold number `yaml:"threshold"`
+}
+
+// thresholdYAML is a threshold indicator: a gauge compared to a value.
+type thresholdYAML struct {
+	Gauge text   `yaml:"gauge"`
+	Op    text   `yaml:"op"`
+	Value number `yaml:"value"`
+}
+
+// rawYAML is a raw indicator: an error ratio query.
+type rawYAML struct {
+	ErrorRatio text `yaml:"errorRatio"`
+}
+
+// indicatorKnown lists each native indicator kind's fields.
+var indicatorKnown = map[string][]string{
+	string(slo.Ratio):     knownFields(ratioYAML{}),
+	string(slo.Latency):   knownFields(latencyYAML{}),
+	string(slo.Threshold): knownFields(thresholdYAML{}),
+	string(slo.Raw):       knownFields(rawYAML{}),
+}
+
+// signalYAML is one happiness signal.
+type signalYAML struct {
+	Name    text `yaml:"name"`
+	Counter text `yaml:"counter"`
+	Gauge   text `yaml:"gauge"`
+	Combine text `yaml:"combine"`
+}
+
+// alertingYAML holds the burn-rate windows.
+type alertingYAML struct {
+	Windows items[burnWindowYAML] `yaml:"windows"`
+}
+
+// burnWindowYAML is one burn-rate alert window.
+type burnWindowYAML struct {
+	Long     span   `yaml:"long"`
+	Short    span   `yaml:"short"`
+	Factor   number `yaml:"factor"`
+	Severity text   `yaml:"severity"`
+}
 
 // nativeDoc is what a native document gives each of its SLOs.
 type nativeDoc struct {
 	service   string
-	serviceAt slo.Location
+	serviceAt *slo.Location
 	owner     string
 	labels    map[string]string
 }
 
 // native reads a document of the native format.
-func (b *batch) native(d *decoder, n *yaml.Node) {
-	m, ok := d.mapping(n, "document", nativeDocFields)
-	if !ok {
+func (b *batch) native(d *decoder) {
+	var y nativeDocYAML
+	if !d.mapping("", "document", knownFields(y)) || !d.decodeLoose("", &y) {
 		return
 	}
-	doc := nativeDoc{}
-	if f, ok := m["service"]; ok {
-		doc.service, _ = d.str(f)
-		doc.serviceAt = d.loc(f.key)
+	doc := nativeDoc{service: d.str("service", y.Service), owner: d.str("owner", y.Owner)}
+	if d.has("service") {
+		at := d.keyLoc("service")
+		doc.serviceAt = &at
 	}
-	if f, ok := m["owner"]; ok {
-		doc.owner, _ = d.str(f)
+	if d.has("labels") {
+		doc.labels = d.labels("labels", false)
 	}
-	if f, ok := m["labels"]; ok {
-		doc.labels = d.labels(f, false)
-	}
-	f, ok := m["slos"]
-	if !ok {
-		d.errorf(n, "document has no slos (a native document has a service and a list of slos; OpenSLO documents start with apiVersion)")
+	if !d.has("slos") {
+		d.errorf(d.node(""), "document has no slos (a native document has a service and a list of slos; OpenSLO documents start with apiVersion)")
 		return
 	}
-	items, _ := d.sequence(f)
-	for _, item := range items {
-		b.entries = append(b.entries, d.nativeSLO(item, doc))
+	paths, _ := d.sequence("slos")
+	for i, p := range paths {
+		b.entries = append(b.entries, d.nativeSLO(p, y.SLOs.at(i), doc))
 	}
 	d.cur = nil
 }
 
 // nativeSLO reads one SLO of a native document.
-func (d *decoder) nativeSLO(n *yaml.Node, doc nativeDoc) *entry {
+func (d *decoder) nativeSLO(p string, y nativeSLOYAML, doc nativeDoc) *entry {
 	s := &slo.SLO{
+		Name:      y.Name.v,
 		Service:   doc.service,
 		Owner:     doc.owner,
 		Labels:    maps.Clone(doc.labels),
 		Budgeting: slo.Budgeting{Method: slo.Occurrences},
-		Source:    d.loc(n),
+		Source:    d.keyLoc(p),
 		Format:    FormatNative,
 	}
-	e := &entry{s: s, fields: slo.Fields{}}
-	if doc.serviceAt.Line > 0 {
-		e.fields["service"] = doc.serviceAt
+	e := &entry{s: s, spots: newSpots()}
+	if doc.serviceAt != nil && doc.serviceAt.Line > 0 {
+		e.set("service", *doc.serviceAt)
 	}
 	d.cur = e
-	s.Name = peekName(n)
-	m, ok := d.mapping(n, "slo", nativeSLOFields)
-	if !ok {
+	known := knownFields(y)
+	if !d.mapping(p, "slo", known) {
 		return e
 	}
+	for _, key := range known {
+		if d.has(p + "." + key) {
+			e.set(key, d.keyLoc(p+"."+key))
+		}
+	}
 	// The name first, so that every other error names the SLO.
-	if f, ok := m["name"]; ok {
-		s.Name, _ = d.str(f)
-		e.fields["name"] = d.loc(f.key)
+	if d.has(p + ".name") {
+		s.Name = d.str(p+".name", y.Name)
 	}
-	for _, key := range nativeSLOFields {
-		f, ok := m[key]
-		if !ok {
-			continue
-		}
-		if key != "name" {
-			e.fields[key] = d.loc(f.key)
-		}
-		switch key {
-		case "displayName":
-			s.DisplayName, _ = d.str(f)
-		case "description":
-			s.Description, _ = d.str(f)
-		case "userStory":
-			s.UserStory, _ = d.str(f)
-		case "owner":
-			s.Owner, _ = d.str(f)
-		case "labels":
-			if s.Labels == nil {
-				s.Labels = map[string]string{}
-			}
-			maps.Copy(s.Labels, d.labels(f, false))
-		case "objective":
-			if v, ok := d.num(f); ok {
-				s.Objective = v
-			} else {
-				e.fields["objective"] = slo.Location{Line: -1}
-			}
-		case "window":
-			d.nativeWindow(e, f)
-		case "timeZone":
-			s.Window.TimeZone, _ = d.str(f)
-			e.fields["window.timeZone"] = d.loc(f.key)
-		case "budgeting":
-			d.nativeBudgeting(e, f)
-		case "indicator":
-			d.nativeIndicator(e, f)
-		case "happiness":
-			d.nativeHappiness(e, f)
-		case "alerting":
-			d.nativeAlerting(e, f)
-		}
+	d.nativeTexts(p, y, s)
+	read(d, &e.spots, "objective", p+".objective", y.Objective, &s.Objective)
+	if d.has(p + ".window") {
+		d.nativeWindow(e, p+".window", y.Window)
 	}
+	if d.has(p + ".timeZone") {
+		s.Window.TimeZone = d.str(p+".timeZone", y.TimeZone)
+		e.set("window.timeZone", d.keyLoc(p+".timeZone"))
+	}
+	if d.has(p + ".budgeting") {
+		d.nativeBudgeting(e, p+".budgeting", y.Budgeting)
+	}
+	if d.has(p + ".indicator") {
+		d.nativeIndicator(e, p+".indicator", y.Indicator)
+	}
+	d.nativeHappiness(e, p+".happiness", y.Happiness)
+	d.nativeAlerting(e, p+".alerting", y.Alerting)
 	return e
 }
 
-func (d *decoder) nativeWindow(e *entry, f field) {
-	v, ok := d.str(f)
+// nativeTexts reads an SLO's free texts, owner and labels.
+func (d *decoder) nativeTexts(p string, y nativeSLOYAML, s *slo.SLO) {
+	s.DisplayName = d.str(p+".displayName", y.DisplayName)
+	s.Description = d.str(p+".description", y.Description)
+	s.UserStory = d.str(p+".userStory", y.UserStory)
+	if d.has(p + ".owner") {
+		s.Owner = d.str(p+".owner", y.Owner)
+	}
+	if d.has(p + ".labels") {
+		if s.Labels == nil {
+			s.Labels = map[string]string{}
+		}
+		maps.Copy(s.Labels, d.labels(p+".labels", false))
+	}
+}
+
+func (d *decoder) nativeWindow(e *entry, p string, y text) {
+	v, ok := y.read(d, p)
 	if !ok {
-		e.fields["window"] = slo.Location{Line: -1}
+		e.silence("window")
 		return
 	}
 	switch u := slo.CalendarUnit(strings.ToLower(strings.TrimSpace(v))); u {
@@ -143,64 +222,60 @@ func (d *decoder) nativeWindow(e *entry, f field) {
 		return
 	}
 	e.s.Window.Kind = slo.Rolling
-	dur, err := slo.ParseDuration(v)
-	if err != nil {
-		d.fieldErr(e.fields, "window", f.key, "window: %v (a rolling duration such as 28d, or week, month or quarter)", err)
-		return
-	}
-	if dur < minRolling {
-		d.fieldErr(e.fields, "window", f.key, "window %s is too short: a rolling window must be at least 1h (did you mean month?)", v)
-		return
-	}
-	e.s.Window.Duration = dur
+	e.s.Window.Duration = d.rolling(e, p, v, "window: %v (a rolling duration such as 28d, or week, month or quarter)",
+		"window %s is too short: a rolling window must be at least 1h (did you mean month?)")
 }
 
-func (d *decoder) nativeBudgeting(e *entry, f field) {
+// rolling parses the rolling window duration v written at p, reporting an unreadable
+// one with badFormat (given the error) and one shorter than minRolling with shortFormat
+// (given v).
+func (d *decoder) rolling(e *entry, p, v, badFormat, shortFormat string) time.Duration {
+	dur, err := slo.ParseDuration(v)
+	if err != nil {
+		d.fieldErr(&e.spots, "window", d.keyNode(p), badFormat, err)
+		return 0
+	}
+	if dur < minRolling {
+		d.fieldErr(&e.spots, "window", d.keyNode(p), shortFormat, v)
+		return 0
+	}
+	return dur
+}
+
+func (d *decoder) nativeBudgeting(e *entry, p string, y nativeBudgetingYAML) {
 	b := &e.s.Budgeting
-	if f.val.Kind == yaml.ScalarNode {
-		b.Method = budgetingMethod(f.val.Value)
+	if n := d.node(p); n.Kind == yaml.ScalarNode {
+		b.Method = budgetingMethod(n.Value)
 		return
 	}
-	m, ok := d.mapping(f.val, "budgeting", []string{"method", "sliceLength", "sliceThreshold", "emptySlices"})
-	if !ok {
-		e.fields["budgeting"] = slo.Location{Line: -1}
+	if !d.mapping(p, "budgeting", knownFields(y)) {
+		e.silence("budgeting")
 		return
 	}
-	if mf, ok := m["method"]; ok {
-		v, _ := d.str(mf)
-		b.Method = budgetingMethod(v)
-		e.fields["budgeting"] = d.loc(mf.key)
+	if d.has(p + ".method") {
+		b.Method = budgetingMethod(d.str(p+".method", y.Method))
+		e.set("budgeting", d.keyLoc(p+".method"))
 	}
-	if mf, ok := m["sliceLength"]; ok {
-		e.fields["budgeting.sliceLength"] = d.loc(mf.key)
-		if v, ok := d.duration(mf); ok {
-			b.SliceLength = v
-		} else {
-			e.fields["budgeting.sliceLength"] = slo.Location{Line: -1}
-		}
+	read(d, &e.spots, "budgeting.sliceLength", p+".sliceLength", y.SliceLength, &b.SliceLength)
+	if d.has(p + ".emptySlices") {
+		e.set("budgeting.emptySlices", d.keyLoc(p+".emptySlices"))
+		b.EmptySlices = emptySlices(d.str(p+".emptySlices", y.EmptySlices))
 	}
-	if mf, ok := m["emptySlices"]; ok {
-		e.fields["budgeting.emptySlices"] = d.loc(mf.key)
-		v, _ := d.str(mf)
-		switch strings.ToLower(strings.TrimSpace(v)) {
-		case "skip", "":
-			b.EmptySlices = slo.EmptySkip
-		case "good":
-			b.EmptySlices = slo.EmptyGood
-		case "bad":
-			b.EmptySlices = slo.EmptyBad
-		default:
-			b.EmptySlices = slo.EmptySlices(v)
-		}
+	read(d, &e.spots, "budgeting.sliceThreshold", p+".sliceThreshold", y.SliceThreshold, &b.SliceThreshold)
+}
+
+// emptySlices maps a written emptySlices value to the model's; unknown values stay
+// as written for validation to report.
+func emptySlices(v string) slo.EmptySlices {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "skip", "":
+		return slo.EmptySkip
+	case "good":
+		return slo.EmptyGood
+	case "bad":
+		return slo.EmptyBad
 	}
-	if mf, ok := m["sliceThreshold"]; ok {
-		e.fields["budgeting.sliceThreshold"] = d.loc(mf.key)
-		if v, ok := d.num(mf); ok {
-			b.SliceThreshold = v
-		} else {
-			e.fields["budgeting.sliceThreshold"] = slo.Location{Line: -1}
-		}
-	}
+	return slo.EmptySlices(v)
 }
 
 // budgetingMethod maps a method name, in any case, to the model's; unknown names stay
@@ -214,163 +289,117 @@ func budgetingMethod(v string) slo.BudgetingMethod {
 	return slo.BudgetingMethod(v)
 }
 
-// indicatorFields lists each native indicator kind's fields and their model paths.
-var indicatorFields = map[slo.IndicatorKind][][2]string{
-	slo.Ratio:     {{"good", "indicator.good"}, {"bad", "indicator.bad"}, {"total", "indicator.total"}},
-	slo.Latency:   {{"histogram", "indicator.histogram"}, {"threshold", "indicator.le"}},
-	slo.Threshold: {{"gauge", "indicator.gauge"}, {"op", "indicator.op"}, {"value", "indicator.value"}},
-	slo.Raw:       {{"errorRatio", "indicator.errorRatio"}},
-}
-
-func (d *decoder) nativeIndicator(e *entry, f field) {
-	kinds := []string{string(slo.Ratio), string(slo.Latency), string(slo.Threshold), string(slo.Raw)}
-	m, ok := d.mapping(f.val, "indicator", kinds)
-	if !ok || len(m) != 1 {
-		if ok {
-			d.fieldErr(e.fields, "indicator", f.key, "indicator needs exactly one of ratio, latency, threshold or raw")
-		}
-		e.fields["indicator"] = slo.Location{Line: -1}
+func (d *decoder) nativeIndicator(e *entry, p string, y nativeIndicatorYAML) {
+	kinds := knownFields(y)
+	if !d.mapping(p, "indicator", kinds) {
+		e.silence("indicator")
 		return
 	}
-	in := &e.s.Indicator
-	for k, kf := range m {
-		in.Kind = slo.IndicatorKind(k)
-		e.fields["indicator"] = d.loc(kf.key)
-		spec := indicatorFields[in.Kind]
-		names := make([]string, len(spec))
-		for i, s := range spec {
-			names[i] = s[0]
+	var written []string
+	for _, k := range kinds {
+		if d.has(p + "." + k) {
+			written = append(written, k)
 		}
-		sub, ok := d.mapping(kf.val, k, names)
-		if !ok {
-			e.fields["indicator"] = slo.Location{Line: -1}
-			return
-		}
-		for _, s := range spec {
-			sf, ok := sub[s[0]]
-			if !ok {
-				continue
-			}
-			e.fields[s[1]] = d.loc(sf.key)
-			var good bool
-			switch s[0] {
-			case "good":
-				in.Good, good = d.str(sf)
-			case "bad":
-				in.Bad, good = d.str(sf)
-			case "total":
-				in.Total, good = d.str(sf)
-			case "histogram":
-				in.Histogram, good = d.str(sf)
-				if good {
-					if base, err := slo.HistogramBase(in.Histogram); err == nil {
-						in.Histogram = base
-					}
-				}
-			case "threshold":
-				in.Le, good = d.num(sf)
-			case "gauge":
-				in.Gauge, good = d.str(sf)
-			case "op":
-				in.Op, good = d.str(sf)
-			case "value":
-				in.Value, good = d.num(sf)
-			case "errorRatio":
-				in.ErrorRatio, good = d.str(sf)
-			}
-			if !good {
-				e.fields[s[1]] = slo.Location{Line: -1}
+	}
+	if len(written) != 1 {
+		d.fieldErr(&e.spots, "indicator", d.keyNode(p), "indicator needs exactly one of ratio, latency, threshold or raw")
+		return
+	}
+	kind, k := written[0], p+"."+written[0]
+	e.s.Indicator.Kind = slo.IndicatorKind(kind)
+	e.set("indicator", d.keyLoc(k))
+	if !d.mapping(k, kind, indicatorKnown[kind]) {
+		e.silence("indicator")
+		return
+	}
+	d.indicatorQueries(e, k, y)
+}
+
+// indicatorQueries reads the fields of the indicator kind at k.
+func (d *decoder) indicatorQueries(e *entry, k string, y nativeIndicatorYAML) {
+	in, f := &e.s.Indicator, &e.spots
+	switch in.Kind {
+	case slo.Ratio:
+		read(d, f, "indicator.good", k+".good", y.Ratio.Good, &in.Good)
+		read(d, f, "indicator.bad", k+".bad", y.Ratio.Bad, &in.Bad)
+		read(d, f, "indicator.total", k+".total", y.Ratio.Total, &in.Total)
+	case slo.Latency:
+		if read(d, f, "indicator.histogram", k+".histogram", y.Latency.Histogram, &in.Histogram) && !y.Latency.Histogram.bad {
+			if base, err := slo.HistogramBase(in.Histogram); err == nil {
+				in.Histogram = base
 			}
 		}
+		read(d, f, "indicator.le", k+".threshold", y.Latency.Threshold, &in.Le)
+	case slo.Threshold:
+		read(d, f, "indicator.gauge", k+".gauge", y.Threshold.Gauge, &in.Gauge)
+		read(d, f, "indicator.op", k+".op", y.Threshold.Op, &in.Op)
+		read(d, f, "indicator.value", k+".value", y.Threshold.Value, &in.Value)
+	case slo.Raw:
+		read(d, f, "indicator.errorRatio", k+".errorRatio", y.Raw.ErrorRatio, &in.ErrorRatio)
 	}
 }
 
-func (d *decoder) nativeHappiness(e *entry, f field) {
-	items, _ := d.sequence(f)
-	for i, item := range items {
-		p := fmt.Sprintf("happiness[%d]", i)
-		e.fields[p] = d.loc(item)
-		m, ok := d.mapping(item, "happiness signal", []string{"name", "counter", "gauge", "combine"})
-		if !ok {
+func (d *decoder) nativeHappiness(e *entry, p string, y items[signalYAML]) {
+	if !d.has(p) {
+		return
+	}
+	paths, _ := d.sequence(p)
+	for i, ip := range paths {
+		model := fmt.Sprintf("happiness[%d]", i)
+		e.set(model, d.keyLoc(ip))
+		sy := y.at(i)
+		if !d.mapping(ip, "happiness signal", knownFields(sy)) {
 			continue
 		}
-		var sig slo.Signal
-		if nf, ok := m["name"]; ok {
-			sig.Name, _ = d.str(nf)
-			e.fields[p+".name"] = d.loc(nf.key)
-		}
-		cf, hasC := m["counter"]
-		gf, hasG := m["gauge"]
-		switch {
-		case hasC && hasG:
-			d.errorf(gf.key, "happiness signal %q needs one of counter and gauge, not both", sig.Name)
-		case hasC:
-			sig.Kind = slo.Counter
-			sig.Query, _ = d.str(cf)
-			e.fields[p+".query"] = d.loc(cf.key)
-		case hasG:
-			sig.Kind = slo.Gauge
-			sig.Query, _ = d.str(gf)
-			e.fields[p+".query"] = d.loc(gf.key)
-		}
-		if cf, ok := m["combine"]; ok {
-			v, _ := d.str(cf)
-			sig.Combine = slo.Combine(strings.ToLower(strings.TrimSpace(v)))
-			e.fields[p+".combine"] = d.loc(cf.key)
-		}
-		e.s.Happiness = append(e.s.Happiness, sig)
+		e.s.Happiness = append(e.s.Happiness, d.signal(&e.spots, model, ip, sy))
 	}
 }
 
-func (d *decoder) nativeAlerting(e *entry, f field) {
-	m, ok := d.mapping(f.val, "alerting", []string{"windows"})
-	if !ok {
+// signal reads the happiness signal at p, model path model.
+func (d *decoder) signal(f *spots, model, p string, y signalYAML) slo.Signal {
+	var sig slo.Signal
+	if d.has(p + ".name") {
+		sig.Name = d.str(p+".name", y.Name)
+		f.set(model+".name", d.keyLoc(p+".name"))
+	}
+	query := ""
+	switch hasC, hasG := d.has(p+".counter"), d.has(p+".gauge"); {
+	case hasC && hasG:
+		d.failf(p+".gauge", "happiness signal %q needs one of counter and gauge, not both", sig.Name)
+	case hasC:
+		sig.Kind, query = slo.Counter, p+".counter"
+		sig.Query = d.str(query, y.Counter)
+	case hasG:
+		sig.Kind, query = slo.Gauge, p+".gauge"
+		sig.Query = d.str(query, y.Gauge)
+	}
+	if query != "" {
+		f.set(model+".query", d.keyLoc(query))
+	}
+	if d.has(p + ".combine") {
+		sig.Combine = slo.Combine(strings.ToLower(strings.TrimSpace(d.str(p+".combine", y.Combine))))
+		f.set(model+".combine", d.keyLoc(p+".combine"))
+	}
+	return sig
+}
+
+func (d *decoder) nativeAlerting(e *entry, p string, y alertingYAML) {
+	if !d.has(p) || !d.mapping(p, "alerting", knownFields(y)) || !d.has(p+".windows") {
 		return
 	}
-	wf, ok := m["windows"]
-	if !ok {
-		return
-	}
-	items, _ := d.sequence(wf)
-	for i, item := range items {
-		p := fmt.Sprintf("alerting[%d]", i)
-		e.fields[p] = d.loc(item)
-		wm, ok := d.mapping(item, "burn window", []string{"long", "short", "factor", "severity"})
-		if !ok {
+	paths, _ := d.sequence(p + ".windows")
+	for i, ip := range paths {
+		model := fmt.Sprintf("alerting[%d]", i)
+		e.set(model, d.keyLoc(ip))
+		wy := y.Windows.at(i)
+		if !d.mapping(ip, "burn window", knownFields(wy)) {
 			continue
 		}
 		var bw slo.BurnWindow
-		for key, wf := range wm {
-			e.fields[p+"."+key] = d.loc(wf.key)
-			var good bool
-			switch key {
-			case "long":
-				bw.Long, good = d.duration(wf)
-			case "short":
-				bw.Short, good = d.duration(wf)
-			case "factor":
-				bw.Factor, good = d.num(wf)
-			case "severity":
-				bw.Severity, good = d.str(wf)
-			}
-			if !good {
-				e.fields[p+"."+key] = slo.Location{Line: -1}
-			}
-		}
+		read(d, &e.spots, model+".long", ip+".long", wy.Long, &bw.Long)
+		read(d, &e.spots, model+".short", ip+".short", wy.Short, &bw.Short)
+		read(d, &e.spots, model+".factor", ip+".factor", wy.Factor, &bw.Factor)
+		read(d, &e.spots, model+".severity", ip+".severity", wy.Severity, &bw.Severity)
 		e.s.BurnWindow = append(e.s.BurnWindow, bw)
 	}
-}
-
-// peekName returns the scalar "name" of a mapping, so that errors found before it name the SLO.
-func peekName(n *yaml.Node) string {
-	n = resolve(n)
-	if n.Kind != yaml.MappingNode {
-		return ""
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if v := resolve(n.Content[i+1]); n.Content[i].Value == "name" && v.Kind == yaml.ScalarNode {
-			return v.Value
-		}
-	}
-	return ""
 }

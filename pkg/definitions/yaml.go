@@ -2,12 +2,13 @@ package definitions
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
-	"math"
+	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -124,13 +125,107 @@ func shiftLines(n *yaml.Node, by int) {
 	}
 }
 
-// field is one key and value of a mapping.
-type field struct{ key, val *yaml.Node }
+// spot is a field as written: its key (nil for a list item) and its value.
+type spot struct{ key, val *yaml.Node }
 
-// decoder reads the nodes of one file and collects its errors.
+// maxSpots bounds the field index of one document, aliases expanded.
+const maxSpots = 1 << 20
+
+// fieldIndex maps the field paths of one document ("slos[0].indicator.ratio.good",
+// "spec.objectives[1].target"; "" is the document itself) to their nodes, so that
+// every error can name its file:line. A key written twice keeps its first place.
+type fieldIndex map[string]spot
+
+// indexFields walks a document once and returns its field index. It drops the later
+// of keys written twice from their mappings, so that decoding keeps the first one as
+// the index does, and returns the mappings as written, for errors. It reports
+// whether the document fit in maxSpots.
+func indexFields(doc *yaml.Node) (fieldIndex, map[*yaml.Node][]*yaml.Node, bool) {
+	idx, written := fieldIndex{}, map[*yaml.Node][]*yaml.Node{}
+	return idx, written, idx.walk("", spot{val: resolve(doc)}, written)
+}
+
+func (idx fieldIndex) walk(path string, s spot, written map[*yaml.Node][]*yaml.Node) bool {
+	if _, seen := idx[path]; seen {
+		return true
+	}
+	if len(idx) >= maxSpots {
+		return false
+	}
+	idx[path] = s
+	n := s.val
+	switch n.Kind {
+	case yaml.MappingNode:
+		dropDuplicates(n, written)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := resolve(n.Content[i])
+			if k.Tag == "!!merge" {
+				k.Tag = "!!str" // "<<" is a key like any other: unknown, and not merged in
+			}
+			if !idx.walk(joinPath(path, k.Value), spot{key: k, val: resolve(n.Content[i+1])}, written) {
+				return false
+			}
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			if !idx.walk(fmt.Sprintf("%s[%d]", path, i), spot{val: resolve(c)}, written) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// dropDuplicates removes the later of keys written twice from mapping n, keeping its
+// content as written in written.
+func dropDuplicates(n *yaml.Node, written map[*yaml.Node][]*yaml.Node) {
+	if _, done := written[n]; done {
+		return
+	}
+	seen := make(map[string]bool, len(n.Content)/2)
+	kept := make([]*yaml.Node, 0, len(n.Content))
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if k := resolve(n.Content[i]).Value; !seen[k] {
+			seen[k] = true
+			kept = append(kept, n.Content[i], n.Content[i+1])
+		}
+	}
+	if len(kept) < len(n.Content) {
+		written[n] = n.Content
+		n.Content = kept
+	}
+}
+
+// joinPath appends a key to a field path.
+func joinPath(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+// decodeLoose decodes the value at path into a typed definition, keeping what fits.
+// The leaf types never fail, so yaml.v3 can only find a value of the wrong shape (a
+// list where a mapping belongs), which the decoder reports itself, with file:line,
+// from the index. Other errors (excessive aliasing) are reported at the value.
+func (d *decoder) decodeLoose(path string, out any) bool {
+	n := d.node(path)
+	var te *yaml.TypeError
+	if err := n.Decode(out); err != nil && !errors.As(err, &te) {
+		d.errorf(n, "%s", fmt.Errorf("decode definition: %w", err))
+		return false
+	}
+	return true
+}
+
+// decoder reads the documents of one file and collects its errors.
 type decoder struct {
 	file string
 	errs []*slo.Error
+	// at indexes the fields of the document being read.
+	at fieldIndex
+	// written keeps the mappings with keys written twice as written.
+	written map[*yaml.Node][]*yaml.Node
 	// cur is the SLO being read: errors name it and mark it broken.
 	cur *entry
 	// what names the definition in errors when no SLO is being read (an SLI).
@@ -138,6 +233,29 @@ type decoder struct {
 }
 
 func (d *decoder) loc(n *yaml.Node) slo.Location { return slo.Location{File: d.file, Line: n.Line} }
+
+// has tells whether the field at path was written.
+func (d *decoder) has(path string) bool {
+	_, ok := d.at[path]
+	return ok
+}
+
+// node returns the value written at path, nil when there is none.
+func (d *decoder) node(path string) *yaml.Node { return d.at[path].val }
+
+// keyNode returns the key of the field at path, or the item itself in a list.
+func (d *decoder) keyNode(path string) *yaml.Node {
+	if s := d.at[path]; s.key != nil {
+		return s.key
+	}
+	return d.at[path].val
+}
+
+// keyLoc returns where the field at path was written.
+func (d *decoder) keyLoc(path string) slo.Location { return d.loc(d.keyNode(path)) }
+
+// keyName returns the key of the field at path as written.
+func (d *decoder) keyName(path string) string { return d.keyNode(path).Value }
 
 // errorf reports an error at node n, naming and breaking the current SLO.
 func (d *decoder) errorf(n *yaml.Node, format string, args ...any) {
@@ -149,12 +267,15 @@ func (d *decoder) errorf(n *yaml.Node, format string, args ...any) {
 	d.errs = append(d.errs, &slo.Error{Location: d.loc(n), SLO: name, Message: fmt.Sprintf(format, args...)})
 }
 
-// fieldErr reports an error on a model field and tells validation to stay silent on it.
-func (d *decoder) fieldErr(fields slo.Fields, path string, n *yaml.Node, format string, args ...any) {
+// failf reports an error on the field at path.
+func (d *decoder) failf(path, format string, args ...any) {
+	d.errorf(d.keyNode(path), format, args...)
+}
+
+// fieldErr reports an error at n on a model field and tells validation to stay silent on it.
+func (d *decoder) fieldErr(fields *spots, model string, n *yaml.Node, format string, args ...any) {
 	d.errorf(n, format, args...)
-	if fields != nil {
-		fields[path] = slo.Location{File: d.file, Line: -1}
-	}
+	fields.silence(model)
 }
 
 func resolve(n *yaml.Node) *yaml.Node {
@@ -164,130 +285,104 @@ func resolve(n *yaml.Node) *yaml.Node {
 	return n
 }
 
-// mapping returns the fields of a mapping node by key. It reports a node that is not
-// a mapping, duplicate keys and keys not in allowed (unless allowed is nil).
-func (d *decoder) mapping(n *yaml.Node, what string, allowed []string) (map[string]field, bool) {
-	n = resolve(n)
-	if n.Kind != yaml.MappingNode {
-		if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
-			return map[string]field{}, true
-		}
-		d.errorf(n, "%s must be a mapping", what)
-		return nil, false
-	}
-	out := make(map[string]field, len(n.Content)/2)
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := resolve(n.Content[i]), resolve(n.Content[i+1])
-		key := k.Value
-		if _, dup := out[key]; dup {
-			d.errorf(k, "%s: field %q is set twice", what, key)
-			continue
-		}
-		if allowed != nil && !contains(allowed, key) {
-			d.errorf(k, "%s: unknown field %q (known: %s)", what, key, strings.Join(allowed, ", "))
-			continue
-		}
-		out[key] = field{key: k, val: v}
-	}
-	return out, true
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-// str reads a scalar as text; null is the empty string.
-func (d *decoder) str(f field) (string, bool) {
-	if f.val.Kind != yaml.ScalarNode {
-		d.errorf(f.key, "%s must be a string", f.key.Value)
-		return "", false
-	}
-	if f.val.Tag == "!!null" {
-		return "", true
-	}
-	return f.val.Value, true
-}
-
-// num reads a number.
-func (d *decoder) num(f field) (float64, bool) {
-	var v float64
-	if f.val.Kind != yaml.ScalarNode || f.val.Decode(&v) != nil || math.IsNaN(v) {
-		d.errorf(f.key, "%s: %q is not a number", f.key.Value, f.val.Value)
-		return 0, false
-	}
-	return v, true
-}
-
-// boolean reads true or false.
-func (d *decoder) boolean(f field) (bool, bool) {
-	var v bool
-	if f.val.Kind != yaml.ScalarNode || f.val.Decode(&v) != nil {
-		d.errorf(f.key, "%s: %q must be true or false", f.key.Value, f.val.Value)
-		return false, false
-	}
-	return v, true
-}
-
-// duration reads a Prometheus-style duration.
-func (d *decoder) duration(f field) (time.Duration, bool) {
-	s, ok := d.str(f)
-	if !ok {
-		return 0, false
-	}
-	v, err := slo.ParseDuration(s)
-	if err != nil {
-		d.errorf(f.key, "%s: %v", f.key.Value, err)
-		return 0, false
-	}
-	return v, true
-}
-
-// labels reads a map of label values; with lists allowed, a list of strings is joined with ",".
-func (d *decoder) labels(f field, lists bool) map[string]string {
-	m, ok := d.mapping(f.val, f.key.Value, nil)
-	if !ok {
-		return nil
-	}
-	out := make(map[string]string, len(m))
-	for k, lf := range m {
-		switch {
-		case lf.val.Kind == yaml.ScalarNode:
-			out[k] = lf.val.Value
-		case lists && lf.val.Kind == yaml.SequenceNode:
-			var parts []string
-			for _, item := range lf.val.Content {
-				item = resolve(item)
-				if item.Kind != yaml.ScalarNode {
-					d.errorf(item, "label %q: list items must be strings", k)
-					continue
-				}
-				parts = append(parts, item.Value)
-			}
-			out[k] = strings.Join(parts, ",")
-		default:
-			d.errorf(lf.key, "label %q must be a string", k)
+// knownFields lists the yaml keys of a definition struct, in field order.
+func knownFields(def any) []string {
+	t := reflect.TypeOf(def)
+	out := make([]string, 0, t.NumField())
+	for i := range t.NumField() {
+		if name, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ","); name != "" && name != "-" {
+			out = append(out, name)
 		}
 	}
 	return out
 }
 
-// sequence returns the items of a sequence node.
-func (d *decoder) sequence(f field) ([]*yaml.Node, bool) {
-	if f.val.Kind == yaml.ScalarNode && f.val.Tag == "!!null" {
+// mapping checks that the value at path is a mapping (null is an empty one). It
+// reports duplicate keys and keys not in allowed (unless allowed is nil).
+func (d *decoder) mapping(path, what string, allowed []string) bool {
+	n := d.node(path)
+	if n.Kind != yaml.MappingNode {
+		if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+			return true
+		}
+		d.errorf(n, "%s must be a mapping", what)
+		return false
+	}
+	content, ok := d.written[n]
+	if !ok {
+		content = n.Content
+	}
+	seen := make(map[string]bool, len(content)/2)
+	for i := 0; i+1 < len(content); i += 2 {
+		k := resolve(content[i])
+		switch key := k.Value; {
+		case seen[key]:
+			d.errorf(k, "%s: field %q is set twice", what, key)
+		case allowed != nil && !slices.Contains(allowed, key):
+			seen[key] = true
+			d.errorf(k, "%s: unknown field %q (known: %s)", what, key, strings.Join(allowed, ", "))
+		default:
+			seen[key] = true
+		}
+	}
+	return true
+}
+
+// sequence checks that the value at path is a list (null is an empty one) and returns
+// the paths of its items.
+func (d *decoder) sequence(path string) ([]string, bool) {
+	n := d.node(path)
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
 		return nil, true
 	}
-	if f.val.Kind != yaml.SequenceNode {
-		d.errorf(f.key, "%s must be a list", f.key.Value)
+	if n.Kind != yaml.SequenceNode {
+		d.failf(path, "%s must be a list", d.keyName(path))
 		return nil, false
 	}
-	out := make([]*yaml.Node, len(f.val.Content))
-	for i, n := range f.val.Content {
-		out[i] = resolve(n)
+	out := make([]string, len(n.Content))
+	for i := range out {
+		out[i] = fmt.Sprintf("%s[%d]", path, i)
 	}
 	return out, true
+}
+
+// labels reads the map of label values at path; with lists allowed, a list of
+// strings is joined with ",".
+func (d *decoder) labels(path string, lists bool) map[string]string {
+	if !d.mapping(path, d.keyName(path), nil) {
+		return nil
+	}
+	n := d.node(path)
+	out := make(map[string]string, len(n.Content)/2)
+	seen := make(map[string]bool, len(n.Content)/2)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := resolve(n.Content[i]), resolve(n.Content[i+1])
+		if seen[k.Value] {
+			continue
+		}
+		seen[k.Value] = true
+		switch {
+		case v.Kind == yaml.ScalarNode:
+			out[k.Value] = v.Value
+		case lists && v.Kind == yaml.SequenceNode:
+			out[k.Value] = d.labelList(k.Value, v)
+		default:
+			d.errorf(k, "label %q must be a string", k.Value)
+		}
+	}
+	return out
+}
+
+// labelList joins a label's list of strings with ",".
+func (d *decoder) labelList(label string, n *yaml.Node) string {
+	var parts []string
+	for _, item := range n.Content {
+		item = resolve(item)
+		if item.Kind != yaml.ScalarNode {
+			d.errorf(item, "label %q: list items must be strings", label)
+			continue
+		}
+		parts = append(parts, item.Value)
+	}
+	return strings.Join(parts, ",")
 }

@@ -49,14 +49,13 @@ func (s *spots) clone() spots {
 	return spots{fields: maps.Clone(s.fields), silent: maps.Clone(s.silent)}
 }
 
-// sloReportedLine is how slo.Fields marks a field whose error was already reported.
-const sloReportedLine = -1
-
 // forValidation returns the spots in the form slo.SLO.ValidateFields reads.
 func (s *spots) forValidation() slo.Fields {
 	out := maps.Clone(s.fields)
 	for k := range s.silent {
-		out[k] = slo.Location{Line: sloReportedLine}
+		loc := out[k]
+		loc.Reported = true
+		out[k] = loc
 	}
 	return out
 }

@@ -17,6 +17,9 @@ var NamePattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`)
 type Location struct {
 	File string `json:"file"`
 	Line int    `json:"line"`
+	// Reported marks, in Fields, a field whose error was already reported (for
+	// instance a bad duration): validation stays silent on it.
+	Reported bool `json:"-"`
 }
 
 // String renders the location as file:line.

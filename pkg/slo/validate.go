@@ -17,7 +17,7 @@ import (
 // dots, with indexes for lists: "objective", "window", "window.timeZone",
 // "budgeting.sliceLength", "indicator.good", "happiness[1].name", "alerting[0].short".
 // A path that is missing falls back to its parent ("happiness[1]", "happiness"),
-// then to the SLO's Source. A Location with Line -1 marks a field whose error was
+// then to the SLO's Source. A Location marked Reported is a field whose error was
 // already reported (for instance a bad duration); validation stays silent on it.
 type Fields map[string]Location
 
@@ -25,10 +25,7 @@ type Fields map[string]Location
 func (f Fields) at(field string, fallback Location) (Location, bool) {
 	for p := field; p != ""; p = parentPath(p) {
 		if loc, ok := f[p]; ok {
-			if loc.Line < 0 {
-				return loc, false
-			}
-			return loc, true
+			return loc, !loc.Reported
 		}
 	}
 	return fallback, true

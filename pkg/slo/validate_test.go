@@ -142,9 +142,9 @@ func TestValidateFieldsLocations(t *testing.T) {
 	fields := Fields{
 		"objective":      {File: "f.yaml", Line: 9},
 		"indicator.good": {File: "sli.yaml", Line: 20},
-		"happiness[1]":   {File: "f.yaml", Line: 30}, // parent of happiness[1].name
-		"alerting":       {File: "f.yaml", Line: 40}, // grandparent of alerting[0].factor
-		"window":         {File: "f.yaml", Line: -1}, // already reported
+		"happiness[1]":   {File: "f.yaml", Line: 30},                // parent of happiness[1].name
+		"alerting":       {File: "f.yaml", Line: 40},                // grandparent of alerting[0].factor
+		"window":         {File: "f.yaml", Line: 3, Reported: true}, // already reported
 	}
 	got := map[string]Location{}
 	for _, e := range s.ValidateFields(fields) {

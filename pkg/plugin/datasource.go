@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
@@ -107,5 +108,11 @@ func (d *Datasource) QueryData(ctx context.Context, req *backend.QueryDataReques
 
 // CallResource serves /slos, /slos/{name} and /validate.
 func (d *Datasource) CallResource(ctx context.Context, req *backend.CallResourceRequest, sender backend.CallResourceResponseSender) error {
+	if i := strings.IndexFunc(req.URL+req.Path, func(c rune) bool { return c < 0x20 || c == 0x7f }); i >= 0 {
+		// The SDK cannot parse such a URL: answer here, as cleanPaths does for the rest.
+		body, _ := jsonMarshal(map[string]string{"error": fmt.Sprintf("bad resource path %q: it holds a control character", req.Path)})
+		return sender.Send(&backend.CallResourceResponse{Status: http.StatusBadRequest, Body: body,
+			Headers: map[string][]string{"Content-Type": {"application/json"}}})
+	}
 	return d.resources.CallResource(ctx, req, sender)
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 
@@ -51,7 +52,30 @@ func (d *Datasource) newResourceHandler() backend.CallResourceHandler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": fmt.Sprintf("no resource %s %s: use GET /slos, GET /slos/{name} or POST /validate", r.Method, r.URL.Path)})
 	})
-	return httpadapter.New(mux)
+	return httpadapter.New(cleanPaths(mux))
+}
+
+// cleanPaths answers 400 to a resource path holding "..", an empty segment, a NUL or
+// another control character (encoded or not), instead of letting the mux redirect it.
+func cleanPaths(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := r.URL.Path
+		if raw := r.URL.RawPath; raw != "" {
+			if un, err := url.PathUnescape(raw); err == nil {
+				p = un
+			}
+		}
+		bad := strings.Contains(p, "//")
+		for _, seg := range strings.Split(p, "/") {
+			bad = bad || seg == ".." || seg == "."
+		}
+		bad = bad || strings.IndexFunc(p, func(c rune) bool { return c < 0x20 || c == 0x7f }) >= 0
+		if bad {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": fmt.Sprintf("bad resource path %q: use GET /slos, GET /slos/{name} or POST /validate", p)})
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -136,6 +160,9 @@ type ValidateResponse struct {
 
 // handleValidate serves POST /validate: it checks posted YAML (JSON {yaml, name} or raw YAML) without saving it.
 func (d *Datasource) handleValidate(w http.ResponseWriter, r *http.Request) {
+	if r.Body == nil {
+		r.Body = http.NoBody
+	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxValidateBody+1))
 	if err != nil {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": fmt.Sprintf("read body: %s", err)})
@@ -143,6 +170,10 @@ func (d *Datasource) handleValidate(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(body) > maxValidateBody {
 		writeJSON(w, http.StatusRequestEntityTooLarge, map[string]string{"error": fmt.Sprintf("definitions larger than %d bytes", maxValidateBody)})
+		return
+	}
+	if strings.TrimSpace(string(body)) == "" {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "empty body: send the definitions as YAML, or {\"yaml\": \"...\"}"})
 		return
 	}
 	req := ValidateRequest{YAML: string(body)}

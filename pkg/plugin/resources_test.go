@@ -133,3 +133,27 @@ slos:
 	require.Contains(t, pq["good"], "probe_success")
 	require.Contains(t, pq["total"], "count_over_time")
 }
+
+// Hostile resource calls get a clear 4xx, never a redirect, a panic or a gRPC error.
+func TestResourceHostilePaths(t *testing.T) {
+	ds := newTestDatasource(t, "", nil)
+	for _, c := range []struct {
+		method, path string
+		body         []byte
+		status       int
+		says         string
+	}{
+		{http.MethodPost, "validate", nil, http.StatusBadRequest, "empty body"},
+		{http.MethodPost, "validate", []byte("   \n"), http.StatusBadRequest, "empty body"},
+		{http.MethodGet, "slos/../../etc/passwd", nil, http.StatusBadRequest, "bad resource path"},
+		{http.MethodGet, "slos/..%2F..%2Fetc%2Fpasswd", nil, http.StatusBadRequest, "bad resource path"},
+		{http.MethodGet, "slos/a\x00b", nil, http.StatusBadRequest, "bad resource path"},
+		{http.MethodGet, "slos//checkout", nil, http.StatusBadRequest, "bad resource path"},
+	} {
+		t.Run(c.method+" "+c.path, func(t *testing.T) {
+			status, out := callResource(t, ds, c.method, c.path, c.body)
+			require.Equal(t, c.status, status, "%v", out)
+			require.Contains(t, out["error"], c.says)
+		})
+	}
+}

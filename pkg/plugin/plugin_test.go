@@ -3,6 +3,8 @@ package plugin
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +14,9 @@ import (
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/stretchr/testify/require"
+
+	"github.com/nines-slo/nines/pkg/slo"
+	"github.com/nines-slo/nines/pkg/source"
 )
 
 // fakeSource is a fault-injecting metrics source.
@@ -44,6 +49,9 @@ func TestQueryErrorsStayOnTheirRefID(t *testing.T) {
 		"unknownSLO":  {`unknown SLO "no-such-slo"`, backend.ErrorSourceDownstream},
 		"badRegex":    {"query field slo", backend.ErrorSourceDownstream},
 		"badWindow":   {"query field window", backend.ErrorSourceDownstream},
+		// Every SLO failing on the same source error is the query's error, as in
+		// Grafana's Prometheus data source: the panel shows it, alert rules go to Error.
+		"down": {"SLO checkout-availability: ", backend.ErrorSourceDownstream},
 	}
 	for ref, c := range cases {
 		dr := resp.Responses[ref]
@@ -51,15 +59,8 @@ func TestQueryErrorsStayOnTheirRefID(t *testing.T) {
 		require.Contains(t, dr.Error.Error(), c.msg, ref)
 		require.Equal(t, c.src, dr.ErrorSource, ref)
 	}
-	// A failing metrics source marks every SLO row as an error, with a downstream notice.
-	down := resp.Responses["down"]
-	require.NoError(t, down.Error)
-	st, _ := down.Frames[0].FieldByName("Status")
-	for i := 0; i < st.Len(); i++ {
-		require.Equal(t, "error", st.At(i))
-	}
-	require.NotEmpty(t, down.Frames[0].Meta.Notices)
-	require.Contains(t, down.Frames[0].Meta.Notices[0].Text, "500")
+	require.Contains(t, resp.Responses["down"].Error.Error(), "500")
+	require.Equal(t, backend.StatusBadGateway, resp.Responses["down"].Status)
 	ok := resp.Responses["ok"]
 	require.NoError(t, ok.Error)
 	require.Equal(t, 3, ok.Frames[0].Rows())
@@ -174,4 +175,17 @@ func TestSettings(t *testing.T) {
 
 func reqOf(qs ...backend.DataQuery) *backend.QueryDataRequest {
 	return &backend.QueryDataRequest{Queries: qs}
+}
+
+func TestAllFailed(t *testing.T) {
+	slos := []*slo.SLO{{Name: "a"}, {Name: "b"}}
+	down := fmt.Errorf("%w: HTTP 503", source.ErrDownstream)
+	same := []error{fmt.Errorf("SLO a: %w", down), fmt.Errorf("SLO b: %w", down)}
+	err := allFailed(slos, same)
+	require.ErrorIs(t, err, source.ErrDownstream)
+	require.Equal(t, "all 2 SLOs of this query failed the same way; the first: SLO a: metrics source error: HTTP 503", err.Error())
+	require.NoError(t, allFailed(slos, []error{same[0], nil}), "some SLOs answered: rows plus notices")
+	require.NoError(t, allFailed(nil, nil))
+	err = allFailed(slos, []error{same[0], errors.New("SLO b: other")})
+	require.Equal(t, "SLO a: metrics source error: HTTP 503\nSLO b: other", err.Error())
 }

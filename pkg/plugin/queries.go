@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -116,6 +117,9 @@ func (d *Datasource) queryStatus(ctx context.Context, r *request) backend.DataRe
 		rows[i] = statusRow{s: s, st: st}
 		return err
 	})
+	if err := allFailed(r.slos, errs); err != nil {
+		return queryError(err)
+	}
 	var executed []string
 	var notices []data.Notice
 	for i := range rows {
@@ -138,6 +142,31 @@ func (d *Datasource) queryStatus(ctx context.Context, r *request) backend.DataRe
 	f.Meta.ExecutedQueryString = strings.Join(executed, "\n")
 	f.Meta.Notices = notices
 	return backend.DataResponse{Frames: data.Frames{f}}
+}
+
+// allFailed is the query's error when every SLO failed (nil otherwise): the one error
+// they share, said once, or all of them. Grafana then shows the panel's error corner,
+// and alert rules go to their error state instead of evaluating a table of errors.
+func allFailed(slos []*slo.SLO, errs []error) error {
+	if len(errs) == 0 {
+		return nil
+	}
+	var distinct []error
+	seen := map[string]bool{}
+	for i, err := range errs {
+		if err == nil {
+			return nil
+		}
+		text := strings.TrimPrefix(err.Error(), "SLO "+slos[i].Name+": ")
+		if !seen[text] {
+			seen[text] = true
+			distinct = append(distinct, err)
+		}
+	}
+	if len(distinct) == 1 && len(errs) > 1 {
+		return fmt.Errorf("all %d SLOs of this query failed the same way; the first: %w", len(errs), distinct[0])
+	}
+	return errors.Join(distinct...)
 }
 
 // warnings are the source's warnings of a fetch for s, as notices.

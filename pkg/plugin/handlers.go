@@ -142,7 +142,17 @@ func (d *Datasource) runOne(ctx context.Context, q backend.DataQuery, fn handler
 	if err != nil {
 		return queryError(userErr(err))
 	}
-	return fn(ctx, &request{d: d, q: q, slos: slos})
+	// One deadline for the whole query: the probe and every request share it, so that a
+	// dead source costs one timeout, not one per step.
+	timeout := d.settings.TimeoutDuration()
+	late := fmt.Errorf("the query did not finish within the data source's timeout of %s (%w, %w)", timeout, source.ErrDownstream, context.DeadlineExceeded)
+	ctx, cancel := context.WithTimeoutCause(ctx, timeout, late)
+	defer cancel()
+	dr = fn(ctx, &request{d: d, q: q, slos: slos})
+	if dr.Error != nil && errors.Is(context.Cause(ctx), late) {
+		dr = queryError(fmt.Errorf("%w: %s", late, dr.Error))
+	}
+	return dr
 }
 
 // forEach runs fn for every SLO with bounded concurrency and collects the errors by index.

@@ -33,6 +33,8 @@ func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequ
 	if d.setupErr != nil {
 		return result(backend.HealthStatusError, d.setupErr.Error())
 	}
+	ctx, cancel := context.WithTimeout(ctx, d.settings.TimeoutDuration()) // one deadline, as for queries
+	defer cancel()
 	h, err := d.engine.Health(ctx, res.SLOs, d.Now())
 	if err != nil {
 		return result(backend.HealthStatusError, fmt.Sprintf("metrics source is not reachable: %s", err))

@@ -189,3 +189,34 @@ func TestAllFailed(t *testing.T) {
 	err = allFailed(slos, []error{same[0], errors.New("SLO b: other")})
 	require.Equal(t, "SLO a: metrics source error: HTTP 503\nSLO b: other", err.Error())
 }
+
+// A query has one deadline, the data source's timeout, whatever number of requests it
+// needs: here each answer takes 0.6 s, within the 1 s timeout of a request, but the
+// probe and the queries after it do not fit in one.
+func TestOneDeadlinePerQuery(t *testing.T) {
+	srv := fakeSource(t, func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		select {
+		case <-time.After(600 * time.Millisecond):
+		case <-r.Context().Done():
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		switch {
+		case strings.Contains(r.Form.Get("query"), "anchored"):
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = io.WriteString(w, `{"status":"error","errorType":"bad_data","error":"parse error: unexpected identifier \"anchored\""}`)
+		case strings.HasSuffix(r.URL.Path, "/query"):
+			_, _ = io.WriteString(w, `{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[0,"90"]}]}}`)
+		default:
+			_, _ = io.WriteString(w, `{"status":"success","data":{"resultType":"matrix","result":[]}}`)
+		}
+	})
+	ds := newTestDatasource(t, srv.URL, map[string]any{"timeout": 1})
+	resp := run(t, ds, query("A", QuerySLI, t0, t0.Add(time.Hour), time.Minute, `{"slo":"checkout-availability"}`))
+	dr := resp.Responses["A"]
+	require.Error(t, dr.Error)
+	require.Contains(t, dr.Error.Error(), "the query did not finish within the data source's timeout of 1s")
+	require.Equal(t, backend.ErrorSourceDownstream, dr.ErrorSource)
+	require.Equal(t, backend.StatusTimeout, dr.Status)
+}

@@ -1,5 +1,5 @@
 import { ScopedVars } from '@grafana/data';
-import { TemplateSrv } from '@grafana/runtime';
+import { TemplateSrv, getTemplateSrv } from '@grafana/runtime';
 
 import { NinesQuery } from './types';
 
@@ -68,4 +68,15 @@ export function isTemplateVariable(value: string | undefined): boolean {
 /** Whether a value is one SLO name (not a regex, not a variable). Same pattern as the backend. */
 export function isSLOName(value: string | undefined): boolean {
   return !!value && /^[a-z0-9-]+$/.test(value);
+}
+
+/** The dashboard's template variables as `$name`, for pickers; none outside a dashboard. */
+export function variableNames(): string[] {
+  try {
+    return getTemplateSrv()
+      .getVariables()
+      .map((v) => `$${v.name}`);
+  } catch {
+    return [];
+  }
 }

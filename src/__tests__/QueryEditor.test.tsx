@@ -2,7 +2,8 @@ import React from 'react';
 import { act, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 
-import { QueryEditor, formatLabels, parseLabels } from '../components/QueryEditor';
+import { QueryEditor } from '../components/QueryEditor';
+import { formatLabels, parseLabels } from '../format';
 import type { DataSource } from '../datasource';
 import { NinesQuery, SLOListResponse } from '../types';
 import { fakeTemplateSrv } from '../testutils/fakeTemplateSrv';

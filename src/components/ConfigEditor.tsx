@@ -26,14 +26,8 @@ import {
   useStyles2,
 } from '@grafana/ui';
 
-import {
-  DefinitionError,
-  NinesOptions,
-  NinesSecureJsonData,
-  RANGE_SEMANTICS,
-  RangeSemantics,
-  ValidateResponse,
-} from '../types';
+import { errorText, formatDefinitionError, toNumber } from '../format';
+import { NinesOptions, NinesSecureJsonData, RANGE_SEMANTICS, RangeSemantics, ValidateResponse } from '../types';
 
 export type Props = DataSourcePluginOptionsEditorProps<NinesOptions, NinesSecureJsonData>;
 
@@ -55,34 +49,6 @@ type ValidateState =
   | { state: 'running' }
   | { state: 'done'; result: ValidateResponse }
   | { state: 'failed'; message: string };
-
-/** Renders one definition error as "line N · slo: message". */
-export function formatDefinitionError(e: DefinitionError): string {
-  const where = [e.file && e.file !== 'inline' ? e.file : '', e.line ? `line ${e.line}` : ''].filter(Boolean).join(' ');
-  const slo = e.slo ? `${e.slo}: ` : '';
-  return `${where ? where + ': ' : ''}${slo}${e.message}`;
-}
-
-function errorMessage(err: unknown): string {
-  if (err && typeof err === 'object') {
-    const e = err as {
-      data?: { message?: string; error?: string };
-      message?: string;
-      statusText?: string;
-      status?: number;
-    };
-    return e.data?.error || e.data?.message || e.message || e.statusText || `HTTP ${e.status ?? 'error'}`;
-  }
-  return String(err);
-}
-
-function parseOptionalNumber(raw: string): number | undefined {
-  if (raw.trim() === '') {
-    return undefined;
-  }
-  const n = Number(raw);
-  return Number.isFinite(n) ? n : undefined;
-}
 
 export function ConfigEditor(props: Props) {
   const { options, onOptionsChange } = props;
@@ -117,7 +83,7 @@ export function ConfigEditor(props: Props) {
         result: { valid: !!res?.valid, slos: res?.slos ?? [], errors: res?.errors ?? [] },
       });
     } catch (err) {
-      setValidation({ state: 'failed', message: errorMessage(err) });
+      setValidation({ state: 'failed', message: errorText(err) });
     }
   };
 
@@ -208,7 +174,7 @@ export function ConfigEditor(props: Props) {
               width={20}
               placeholder="4"
               value={jsonData.maxConcurrency ?? ''}
-              onChange={(e) => setJsonData({ maxConcurrency: parseOptionalNumber(e.currentTarget.value) })}
+              onChange={(e) => setJsonData({ maxConcurrency: toNumber(e.currentTarget.value) })}
             />
           </InlineField>
           <InlineField
@@ -223,7 +189,7 @@ export function ConfigEditor(props: Props) {
               width={20}
               placeholder="2000"
               value={jsonData.cacheEntries ?? ''}
-              onChange={(e) => setJsonData({ cacheEntries: parseOptionalNumber(e.currentTarget.value) })}
+              onChange={(e) => setJsonData({ cacheEntries: toNumber(e.currentTarget.value) })}
             />
           </InlineField>
           <InlineField

@@ -17,7 +17,8 @@ import {
 } from '@grafana/ui';
 
 import type { DataSource } from '../datasource';
-import { isSLOName, isTemplateVariable } from '../interpolate';
+import { errorText, formatDefinitionError, formatLabels, parseLabels, toNumber } from '../format';
+import { isSLOName, isTemplateVariable, variableNames } from '../interpolate';
 import {
   DEFAULT_INTERVAL,
   DEFAULT_MAX_LAG,
@@ -33,7 +34,6 @@ import {
   QueryType,
   SLOSummary,
 } from '../types';
-import { formatDefinitionError } from './ConfigEditor';
 
 export type Props = QueryEditorProps<DataSource, NinesQuery, NinesOptions>;
 
@@ -49,54 +49,6 @@ export const OPTIONS_BY_TYPE: Record<QueryType, Array<keyof NinesQuery>> = {
   happiness: ['signal', 'interval', 'maxLag'],
   catalog: [],
 };
-
-/** "k=v, k2=v2" from a labels object, and back. */
-export function formatLabels(labels: Record<string, string> | undefined): string {
-  return Object.entries(labels ?? {})
-    .map(([k, v]) => `${k}=${v}`)
-    .join(', ');
-}
-
-export function parseLabels(text: string): Record<string, string> | undefined {
-  const out: Record<string, string> = {};
-  for (const part of text.split(',')) {
-    const i = part.indexOf('=');
-    if (i <= 0) {
-      continue;
-    }
-    const k = part.slice(0, i).trim();
-    if (k) {
-      out[k] = part.slice(i + 1).trim();
-    }
-  }
-  return Object.keys(out).length > 0 ? out : undefined;
-}
-
-function variableNames(): string[] {
-  try {
-    return getTemplateSrv()
-      .getVariables()
-      .map((v) => `$${v.name}`);
-  } catch {
-    return [];
-  }
-}
-
-function toNumber(raw: string): number | undefined {
-  if (raw.trim() === '') {
-    return undefined;
-  }
-  const n = Number(raw);
-  return Number.isFinite(n) ? n : undefined;
-}
-
-function errorText(err: unknown): string {
-  if (err && typeof err === 'object') {
-    const e = err as { data?: { error?: string; message?: string }; message?: string; status?: number };
-    return e.data?.error || e.data?.message || e.message || `HTTP ${e.status ?? 'error'}`;
-  }
-  return String(err);
-}
 
 export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) {
   const styles = useStyles2(getStyles);

@@ -91,11 +91,6 @@ export const DEFAULT_QUERY: Partial<NinesQuery> = {
   queryType: DEFAULT_QUERY_TYPE,
 };
 
-/** Defaults the backend applies when a field is unset (shown as placeholders). */
-export const DEFAULT_SHARE = 0.9;
-export const DEFAULT_INTERVAL = '1h';
-export const DEFAULT_MAX_LAG = 6;
-
 /** Options of a data-source instance (jsonData); the backend reads exactly these. */
 export interface NinesOptions extends DataSourceJsonData {
   /** Per-request timeout in seconds. */

@@ -73,6 +73,7 @@ export const QUERY_OPTIONS: { [N in QueryOptionName]: QueryOptionSpec & { name: 
         tooltip: 'Show only the burn rate over this window, e.g. 1h. Empty: all alerting windows.',
         placeholder: 'all windows',
       },
+      history: { tooltip: 'With the rolling period: the length of each past window, e.g. 30d. Empty: the SLO window.' },
     },
   },
   period: {
@@ -182,7 +183,7 @@ export const OPTIONS_BY_TYPE: Record<QueryType, QueryOptionName[]> = {
   sli: ['window'],
   budget: ['window'],
   burnRate: ['window'],
-  history: ['period', 'periods', 'share', 'objectives', 'timeZone', 'completeOnly'],
+  history: ['period', 'periods', 'share', 'objectives', 'timeZone', 'completeOnly', 'window'],
   happiness: ['signal', 'interval', 'maxLag'],
   catalog: [],
 };

@@ -111,16 +111,20 @@ export function OptionField(props: OptionFieldProps) {
 
 function Control(props: ControlProps) {
   const { spec, value, onChange, onRun, invalid } = props;
-  const ariaLabel = spec.ariaLabel ?? (spec.id ? undefined : spec.label);
-  const placeholder = spec.placeholder ?? (spec.default === undefined ? undefined : String(spec.default));
   const done = () => onRun?.();
+  const input = {
+    id: spec.id,
+    'aria-label': spec.ariaLabel ?? (spec.id ? undefined : spec.label),
+    width: spec.width,
+    placeholder: spec.placeholder ?? (spec.default === undefined ? undefined : String(spec.default)),
+  };
 
   switch (spec.kind) {
     case 'switch':
       return (
         <InlineSwitch
           id={spec.id}
-          aria-label={ariaLabel}
+          aria-label={input['aria-label']}
           value={typeof value === 'boolean' ? value : spec.default === true}
           onChange={(e) => {
             onChange(e.currentTarget.checked || undefined);
@@ -133,60 +137,41 @@ function Control(props: ControlProps) {
     case 'number':
       return (
         <Input
-          id={spec.id}
-          aria-label={ariaLabel}
+          {...input}
           type="number"
           invalid={invalid}
           min={spec.min}
           max={spec.max}
           step={spec.step}
-          width={spec.width}
-          placeholder={placeholder}
           value={typeof value === 'number' ? value : ''}
           onChange={(e) => onChange(toNumber(e.currentTarget.value))}
           onBlur={done}
         />
       );
-    case 'labels':
-      return (
-        <DraftInput
-          spec={spec}
-          ariaLabel={ariaLabel}
-          placeholder={placeholder}
-          initial={formatLabels(value as Record<string, string> | undefined)}
-          commit={(text) => {
-            onChange(parseLabels(text));
-            done();
-          }}
-        />
-      );
     case 'text':
-      if (spec.commitOnBlur) {
+    case 'labels': {
+      const labels = spec.kind === 'labels';
+      const parse = (text: string) => (labels ? parseLabels(text) : textValue(spec, text));
+      const text = labels ? formatLabels(value as Record<string, string> | undefined) : asText(value);
+      if (labels || spec.commitOnBlur) {
         return (
           <DraftInput
-            spec={spec}
-            ariaLabel={ariaLabel}
-            placeholder={placeholder}
-            initial={typeof value === 'string' ? value : ''}
-            commit={(text) => {
-              onChange(textValue(spec, text));
+            input={input}
+            initial={text}
+            commit={(typed) => {
+              onChange(parse(typed));
               done();
             }}
           />
         );
       }
-      return (
-        <Input
-          id={spec.id}
-          aria-label={ariaLabel}
-          width={spec.width}
-          placeholder={placeholder}
-          value={typeof value === 'string' ? value : ''}
-          onChange={(e) => onChange(textValue(spec, e.currentTarget.value))}
-          onBlur={done}
-        />
-      );
+      return <Input {...input} value={text} onChange={(e) => onChange(parse(e.currentTarget.value))} onBlur={done} />;
+    }
   }
+}
+
+function asText(value: unknown): string {
+  return typeof value === 'string' ? value : '';
 }
 
 function textValue(spec: FieldSpec, text: string): string | undefined {
@@ -194,26 +179,17 @@ function textValue(spec: FieldSpec, text: string): string | undefined {
 }
 
 /** A text input that keeps what is typed and sends it when it loses focus. */
-function DraftInput(props: {
-  spec: FieldSpec;
-  ariaLabel?: string;
-  placeholder?: string;
+function DraftInput({
+  input,
+  initial,
+  commit,
+}: {
+  input: React.ComponentProps<typeof Input>;
   initial: string;
   commit: (text: string) => void;
 }) {
-  const { spec, ariaLabel, placeholder, initial, commit } = props;
   const [text, setText] = useState(initial);
-  return (
-    <Input
-      id={spec.id}
-      aria-label={ariaLabel}
-      width={spec.width}
-      placeholder={placeholder}
-      value={text}
-      onChange={(e) => setText(e.currentTarget.value)}
-      onBlur={() => commit(text)}
-    />
-  );
+  return <Input {...input} value={text} onChange={(e) => setText(e.currentTarget.value)} onBlur={() => commit(text)} />;
 }
 
 function SelectControl({ spec, value, onChange, onRun, choices, invalid }: ControlProps) {

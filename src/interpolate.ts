@@ -1,7 +1,7 @@
 import { ScopedVars } from '@grafana/data';
-import { TemplateSrv } from '@grafana/runtime';
+import { TemplateSrv, getTemplateSrv } from '@grafana/runtime';
 
-import { NinesQuery } from './types';
+import { DEFAULT_QUERY_TYPE, NinesQuery } from './types';
 
 // The characters Go's regexp.QuoteMeta escapes: the backend compiles `slo` and `service`
 // as anchored RE2 regular expressions, where a backslash before punctuation is a literal.
@@ -36,7 +36,7 @@ export function regexFormatter(value: string | string[] | unknown): string {
 
 /** Interpolates the template variables of a query before it is sent to the backend. */
 export function interpolateQuery(query: NinesQuery, scopedVars: ScopedVars, templateSrv: TemplateSrv): NinesQuery {
-  const out: NinesQuery = { ...query, queryType: query.queryType || 'status' };
+  const out: NinesQuery = { ...query, queryType: query.queryType || DEFAULT_QUERY_TYPE };
   if (query.slo) {
     out.slo = templateSrv.replace(query.slo, scopedVars, regexFormatter);
   }
@@ -68,4 +68,15 @@ export function isTemplateVariable(value: string | undefined): boolean {
 /** Whether a value is one SLO name (not a regex, not a variable). Same pattern as the backend. */
 export function isSLOName(value: string | undefined): boolean {
   return !!value && /^[a-z0-9-]+$/.test(value);
+}
+
+/** The dashboard's template variables as `$name`, for pickers; none outside a dashboard. */
+export function variableNames(): string[] {
+  try {
+    return getTemplateSrv()
+      .getVariables()
+      .map((v) => `$${v.name}`);
+  } catch {
+    return [];
+  }
 }

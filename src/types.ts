@@ -1,17 +1,8 @@
 import { DataSourceJsonData } from '@grafana/data';
 import { DataQuery } from '@grafana/schema';
 
-/** What a query computes. The backend answers exactly these. */
-export type QueryType = 'status' | 'sli' | 'budget' | 'burnRate' | 'history' | 'happiness' | 'catalog';
-
-export interface QueryTypeInfo {
-  value: QueryType;
-  label: string;
-  description: string;
-}
-
-/** The seven query types, in the order the editor offers them, with a one-line description each. */
-export const QUERY_TYPES: QueryTypeInfo[] = [
+/** The query types, in the order the editor offers them, with a one-line description each. */
+export const QUERY_TYPES = [
   {
     value: 'status',
     label: 'Status',
@@ -52,7 +43,16 @@ export const QUERY_TYPES: QueryTypeInfo[] = [
     description:
       'The documentation table: every SLO with description, user story, owner, indicator and generated PromQL.',
   },
-];
+] as const satisfies ReadonlyArray<{ value: string; label: string; description: string }>;
+
+/** What a query computes. The backend answers exactly these. */
+export type QueryType = (typeof QUERY_TYPES)[number]['value'];
+
+export interface QueryTypeInfo {
+  value: QueryType;
+  label: string;
+  description: string;
+}
 
 export const QUERY_TYPE_VALUES: QueryType[] = QUERY_TYPES.map((t) => t.value);
 
@@ -90,11 +90,6 @@ export interface NinesQuery extends DataQuery {
 export const DEFAULT_QUERY: Partial<NinesQuery> = {
   queryType: DEFAULT_QUERY_TYPE,
 };
-
-/** Defaults the backend applies when a field is unset (shown as placeholders). */
-export const DEFAULT_SHARE = 0.9;
-export const DEFAULT_INTERVAL = '1h';
-export const DEFAULT_MAX_LAG = 6;
 
 /** Options of a data-source instance (jsonData); the backend reads exactly these. */
 export interface NinesOptions extends DataSourceJsonData {

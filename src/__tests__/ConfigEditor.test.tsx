@@ -3,7 +3,8 @@ import { render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { DataSourceSettings } from '@grafana/data';
 
-import { ConfigEditor, formatDefinitionError } from '../components/ConfigEditor';
+import { ConfigEditor } from '../components/ConfigEditor';
+import { formatDefinitionError } from '../format';
 import { NinesOptions, NinesSecureJsonData } from '../types';
 
 const post = jest.fn();

@@ -2,7 +2,8 @@ import React from 'react';
 import { act, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 
-import { QueryEditor, formatLabels, parseLabels } from '../components/QueryEditor';
+import { QueryEditor } from '../components/QueryEditor';
+import { formatLabels, parseLabels } from '../format';
 import type { DataSource } from '../datasource';
 import { NinesQuery, SLOListResponse } from '../types';
 import { fakeTemplateSrv } from '../testutils/fakeTemplateSrv';
@@ -88,7 +89,7 @@ describe('QueryEditor', () => {
     expect(screen.getByLabelText('Share')).toHaveAttribute('placeholder', '0.9');
     expect(screen.getByLabelText('Objectives')).toBeInTheDocument();
     expect(screen.getByLabelText('Time zone')).toBeInTheDocument();
-    expect(screen.queryByLabelText('Window')).not.toBeInTheDocument();
+    expect(screen.getByLabelText('Window')).toHaveAttribute('placeholder', 'SLO window');
     expect(screen.queryByLabelText('Signal')).not.toBeInTheDocument();
     await userEvent.click(screen.getByLabelText('Complete periods only'));
     expect(onChange).toHaveBeenLastCalledWith(expect.objectContaining({ queryType: 'history', completeOnly: true }));
@@ -105,6 +106,17 @@ describe('QueryEditor', () => {
     view.rerender(<QueryEditor {...props} query={{ refId: 'A', queryType: 'budget' }} />);
     expect(screen.getByLabelText('Window')).toHaveAttribute('placeholder', 'SLO window');
     expect(screen.queryByLabelText('Signal')).not.toBeInTheDocument();
+  });
+
+  it('sets the window of a rolling history', async () => {
+    const { onChange, onRunQuery } = setup({ queryType: 'history', period: 'rolling' });
+    await userEvent.click(screen.getByLabelText('Window'));
+    await userEvent.paste('30d');
+    expect(onChange).toHaveBeenLastCalledWith(
+      expect.objectContaining({ queryType: 'history', period: 'rolling', window: '30d' })
+    );
+    await userEvent.tab();
+    expect(onRunQuery).toHaveBeenCalled();
   });
 
   it('fills the SLO picker from GET slos and offers the template variables', async () => {

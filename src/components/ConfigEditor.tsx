@@ -12,28 +12,11 @@ import {
   convertLegacyAuthProps,
 } from '@grafana/plugin-ui';
 import { getBackendSrv } from '@grafana/runtime';
-import {
-  Alert,
-  Button,
-  CodeEditor,
-  Divider,
-  Field,
-  InlineField,
-  Combobox,
-  Input,
-  Stack,
-  TagsInput,
-  useStyles2,
-} from '@grafana/ui';
+import { Alert, Button, CodeEditor, Divider, Field, Stack, TagsInput, useStyles2 } from '@grafana/ui';
 
-import {
-  DefinitionError,
-  NinesOptions,
-  NinesSecureJsonData,
-  RANGE_SEMANTICS,
-  RangeSemantics,
-  ValidateResponse,
-} from '../types';
+import { errorText, formatDefinitionError } from '../format';
+import { NinesOptions, NinesSecureJsonData, RANGE_SEMANTICS, RangeSemantics, ValidateResponse } from '../types';
+import { FieldSpec, OptionField } from './OptionField';
 
 export type Props = DataSourcePluginOptionsEditorProps<NinesOptions, NinesSecureJsonData>;
 
@@ -50,39 +33,85 @@ slos:
         total: http_requests_total{job="checkout"}
 `;
 
+const LABEL_WIDTH = 24;
+const WIDTH = 20;
+const DEFAULT_MAX_CONCURRENCY = 4;
+const MAX_CONCURRENCY = 64;
+const DEFAULT_CACHE_ENTRIES = 2000;
+const DEFAULT_TIME_INTERVAL = '1m';
+const DEFAULT_MAX_GAP = '1h';
+
+/** The options of "Queries and cache", one entry each, with the backend's defaults. */
+const CONFIG_OPTIONS: Array<FieldSpec & { name: keyof NinesOptions }> = [
+  {
+    name: 'maxConcurrency',
+    label: 'Max concurrent queries',
+    kind: 'number',
+    id: 'nines-max-concurrency',
+    width: WIDTH,
+    labelWidth: LABEL_WIDTH,
+    tooltip: `Requests in flight to the metrics source at once, per data-source instance (1–${MAX_CONCURRENCY}, default ${DEFAULT_MAX_CONCURRENCY}).`,
+    default: DEFAULT_MAX_CONCURRENCY,
+    min: 1,
+    max: MAX_CONCURRENCY,
+  },
+  {
+    name: 'cacheEntries',
+    label: 'Cache entries',
+    kind: 'number',
+    id: 'nines-cache-entries',
+    width: WIDTH,
+    labelWidth: LABEL_WIDTH,
+    tooltip: `Past chunks kept in memory (they never change). 0 turns the cache off; empty means ${DEFAULT_CACHE_ENTRIES}.`,
+    default: DEFAULT_CACHE_ENTRIES,
+    min: 0,
+  },
+  {
+    name: 'timeInterval',
+    label: 'Scrape interval',
+    kind: 'text',
+    id: 'nines-time-interval',
+    width: WIDTH,
+    labelWidth: LABEL_WIDTH,
+    tooltip: `How often Prometheus scrapes your targets, as in Grafana's Prometheus data source (e.g. 15s, 1m). Empty: ${DEFAULT_TIME_INTERVAL}.`,
+    default: DEFAULT_TIME_INTERVAL,
+    trim: true,
+  },
+  {
+    name: 'maxGap',
+    label: 'Bridge gaps up to',
+    kind: 'text',
+    id: 'nines-max-gap',
+    width: WIDTH,
+    labelWidth: LABEL_WIDTH,
+    tooltip: `When the source has no samples for a while (Prometheus down, target unreachable), the counter's growth across the gap is counted when the gap is at most this long (e.g. ${DEFAULT_MAX_GAP}, the default); longer gaps are reported in a notice.`,
+    default: DEFAULT_MAX_GAP,
+    trim: true,
+  },
+  {
+    name: 'rangeSemantics',
+    label: 'Counter growth',
+    kind: 'select',
+    id: 'nines-range-semantics',
+    width: 40,
+    labelWidth: LABEL_WIDTH,
+    tooltip:
+      "How Nines asks the source for a counter's growth per bucket. Detect asks the source once and picks the right form for Prometheus 2.x/3.x, Prometheus 3 with extended range selectors, or VictoriaMetrics.",
+    default: 'auto',
+    values: RANGE_SEMANTICS,
+  },
+];
+
+/** The earlier values "closed" and "leftOpen" are shown as what the backend reads them as. */
+function rangeSemantics(value: RangeSemantics | undefined): RangeSemantics | undefined {
+  return value === 'closed' || value === 'leftOpen' ? 'lastSample' : value;
+}
+
 type ValidateState =
   | { state: 'idle' }
   | { state: 'running' }
   | { state: 'done'; result: ValidateResponse }
   | { state: 'failed'; message: string };
-
-/** Renders one definition error as "line N · slo: message". */
-export function formatDefinitionError(e: DefinitionError): string {
-  const where = [e.file && e.file !== 'inline' ? e.file : '', e.line ? `line ${e.line}` : ''].filter(Boolean).join(' ');
-  const slo = e.slo ? `${e.slo}: ` : '';
-  return `${where ? where + ': ' : ''}${slo}${e.message}`;
-}
-
-function errorMessage(err: unknown): string {
-  if (err && typeof err === 'object') {
-    const e = err as {
-      data?: { message?: string; error?: string };
-      message?: string;
-      statusText?: string;
-      status?: number;
-    };
-    return e.data?.error || e.data?.message || e.message || e.statusText || `HTTP ${e.status ?? 'error'}`;
-  }
-  return String(err);
-}
-
-function parseOptionalNumber(raw: string): number | undefined {
-  if (raw.trim() === '') {
-    return undefined;
-  }
-  const n = Number(raw);
-  return Number.isFinite(n) ? n : undefined;
-}
 
 export function ConfigEditor(props: Props) {
   const { options, onOptionsChange } = props;
@@ -117,7 +146,7 @@ export function ConfigEditor(props: Props) {
         result: { valid: !!res?.valid, slos: res?.slos ?? [], errors: res?.errors ?? [] },
       });
     } catch (err) {
-      setValidation({ state: 'failed', message: errorMessage(err) });
+      setValidation({ state: 'failed', message: errorText(err) });
     }
   };
 
@@ -195,81 +224,14 @@ export function ConfigEditor(props: Props) {
       <ConfigSection title="Additional settings" isCollapsible isInitiallyOpen={false}>
         <AdvancedHttpSettings config={options} onChange={onOptionsChange} />
         <ConfigSubSection title="Queries and cache">
-          <InlineField
-            label="Max concurrent queries"
-            labelWidth={24}
-            tooltip="Requests in flight to the metrics source at once, per data-source instance (1–64, default 4)."
-          >
-            <Input
-              id="nines-max-concurrency"
-              type="number"
-              min={1}
-              max={64}
-              width={20}
-              placeholder="4"
-              value={jsonData.maxConcurrency ?? ''}
-              onChange={(e) => setJsonData({ maxConcurrency: parseOptionalNumber(e.currentTarget.value) })}
+          {CONFIG_OPTIONS.map((spec) => (
+            <OptionField
+              key={spec.name}
+              spec={spec}
+              value={spec.name === 'rangeSemantics' ? rangeSemantics(jsonData.rangeSemantics) : jsonData[spec.name]}
+              onChange={(v) => setJsonData({ [spec.name]: v })}
             />
-          </InlineField>
-          <InlineField
-            label="Cache entries"
-            labelWidth={24}
-            tooltip="Past chunks kept in memory (they never change). 0 turns the cache off; empty means 2000."
-          >
-            <Input
-              id="nines-cache-entries"
-              type="number"
-              min={0}
-              width={20}
-              placeholder="2000"
-              value={jsonData.cacheEntries ?? ''}
-              onChange={(e) => setJsonData({ cacheEntries: parseOptionalNumber(e.currentTarget.value) })}
-            />
-          </InlineField>
-          <InlineField
-            label="Scrape interval"
-            labelWidth={24}
-            tooltip="How often Prometheus scrapes your targets, as in Grafana's Prometheus data source (e.g. 15s, 1m). Empty: 1m."
-          >
-            <Input
-              id="nines-time-interval"
-              width={20}
-              placeholder="1m"
-              value={jsonData.timeInterval ?? ''}
-              onChange={(e) => setJsonData({ timeInterval: e.currentTarget.value.trim() || undefined })}
-            />
-          </InlineField>
-          <InlineField
-            label="Bridge gaps up to"
-            labelWidth={24}
-            tooltip="When the source has no samples for a while (Prometheus down, target unreachable), the counter's growth across the gap is counted when the gap is at most this long (e.g. 1h, the default); longer gaps are reported in a notice."
-          >
-            <Input
-              id="nines-max-gap"
-              width={20}
-              placeholder="1h"
-              value={jsonData.maxGap ?? ''}
-              onChange={(e) => setJsonData({ maxGap: e.currentTarget.value.trim() || undefined })}
-            />
-          </InlineField>
-          <InlineField
-            label="Counter growth"
-            labelWidth={24}
-            tooltip="How Nines asks the source for a counter's growth per bucket. Detect asks the source once and picks the right form for Prometheus 2.x/3.x, Prometheus 3 with extended range selectors, or VictoriaMetrics."
-            htmlFor="nines-range-semantics"
-          >
-            <Combobox<RangeSemantics>
-              id="nines-range-semantics"
-              width={40}
-              options={RANGE_SEMANTICS}
-              value={
-                jsonData.rangeSemantics === 'closed' || jsonData.rangeSemantics === 'leftOpen'
-                  ? 'lastSample'
-                  : (jsonData.rangeSemantics ?? 'auto')
-              }
-              onChange={(v) => setJsonData({ rangeSemantics: v.value })}
-            />
-          </InlineField>
+          ))}
         </ConfigSubSection>
       </ConfigSection>
     </>

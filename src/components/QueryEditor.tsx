@@ -2,101 +2,25 @@ import React, { useEffect, useMemo, useState } from 'react';
 import { css } from '@emotion/css';
 import { GrafanaTheme2, QueryEditorProps } from '@grafana/data';
 import { getTemplateSrv } from '@grafana/runtime';
-import {
-  Alert,
-  Collapse,
-  Combobox,
-  ComboboxOption,
-  InlineField,
-  InlineFieldRow,
-  InlineSwitch,
-  Input,
-  Stack,
-  Text,
-  useStyles2,
-} from '@grafana/ui';
+import { Alert, Collapse, ComboboxOption, InlineFieldRow, Stack, Text, useStyles2 } from '@grafana/ui';
 
 import type { DataSource } from '../datasource';
-import { isSLOName, isTemplateVariable } from '../interpolate';
+import { errorText, formatDefinitionError } from '../format';
+import { isSLOName, isTemplateVariable, variableNames } from '../interpolate';
+import { COMMON_OPTIONS, OPTIONS_BY_TYPE, QUERY_TYPE_FIELD, QueryOptionName, optionFor } from '../queryOptions';
 import {
-  DEFAULT_INTERVAL,
-  DEFAULT_MAX_LAG,
   DEFAULT_QUERY_TYPE,
-  DEFAULT_SHARE,
   DefinitionError,
   GeneratedPromQL,
-  HISTORY_PERIODS,
-  HistoryPeriod,
   NinesOptions,
   NinesQuery,
   QUERY_TYPES,
   QueryType,
   SLOSummary,
 } from '../types';
-import { formatDefinitionError } from './ConfigEditor';
+import { FieldValue, OptionField } from './OptionField';
 
 export type Props = QueryEditorProps<DataSource, NinesQuery, NinesOptions>;
-
-const LABEL_WIDTH = 14;
-
-/** Which per-type options a query type uses. */
-export const OPTIONS_BY_TYPE: Record<QueryType, Array<keyof NinesQuery>> = {
-  status: [],
-  sli: ['window'],
-  budget: ['window'],
-  burnRate: ['window'],
-  history: ['period', 'periods', 'share', 'objectives', 'timeZone', 'completeOnly'],
-  happiness: ['signal', 'interval', 'maxLag'],
-  catalog: [],
-};
-
-/** "k=v, k2=v2" from a labels object, and back. */
-export function formatLabels(labels: Record<string, string> | undefined): string {
-  return Object.entries(labels ?? {})
-    .map(([k, v]) => `${k}=${v}`)
-    .join(', ');
-}
-
-export function parseLabels(text: string): Record<string, string> | undefined {
-  const out: Record<string, string> = {};
-  for (const part of text.split(',')) {
-    const i = part.indexOf('=');
-    if (i <= 0) {
-      continue;
-    }
-    const k = part.slice(0, i).trim();
-    if (k) {
-      out[k] = part.slice(i + 1).trim();
-    }
-  }
-  return Object.keys(out).length > 0 ? out : undefined;
-}
-
-function variableNames(): string[] {
-  try {
-    return getTemplateSrv()
-      .getVariables()
-      .map((v) => `$${v.name}`);
-  } catch {
-    return [];
-  }
-}
-
-function toNumber(raw: string): number | undefined {
-  if (raw.trim() === '') {
-    return undefined;
-  }
-  const n = Number(raw);
-  return Number.isFinite(n) ? n : undefined;
-}
-
-function errorText(err: unknown): string {
-  if (err && typeof err === 'object') {
-    const e = err as { data?: { error?: string; message?: string }; message?: string; status?: number };
-    return e.data?.error || e.data?.message || e.message || `HTTP ${e.status ?? 'error'}`;
-  }
-  return String(err);
-}
 
 export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) {
   const styles = useStyles2(getStyles);
@@ -107,11 +31,9 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
   const [listed, setListed] = useState<{ slos: SLOSummary[]; errors: DefinitionError[]; error?: string } | undefined>(
     undefined
   );
-  const loading = listed === undefined;
   const slos = useMemo(() => listed?.slos ?? [], [listed]);
   const loadErrors = listed?.errors ?? [];
   const listError = listed?.error;
-  const [labelsText, setLabelsText] = useState(formatLabels(query.labels));
 
   useEffect(() => {
     let cancelled = false;
@@ -127,10 +49,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
   const variables = useMemo(() => variableNames(), []);
 
   const sloOptions = useMemo(() => {
-    const opts: Array<ComboboxOption<string>> = [];
-    for (const v of variables) {
-      opts.push({ label: v, value: v, description: 'Template variable', group: 'Template variables' });
-    }
+    const opts: Array<ComboboxOption<string>> = variableOptions(variables);
     for (const s of slos) {
       opts.push({
         label: s.name,
@@ -147,10 +66,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
 
   const serviceOptions = useMemo(() => {
     const services = Array.from(new Set(slos.map((s) => s.service).filter(Boolean))).sort();
-    const opts: Array<ComboboxOption<string>> = [];
-    for (const v of variables) {
-      opts.push({ label: v, value: v, description: 'Template variable', group: 'Template variables' });
-    }
+    const opts: Array<ComboboxOption<string>> = variableOptions(variables);
     for (const s of services) {
       opts.push({ label: s, value: s, group: 'Services' });
     }
@@ -160,7 +76,12 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
     return opts;
   }, [slos, variables, query.service]);
 
-  const change = (patch: Partial<NinesQuery>, run = false) => {
+  const choices: Partial<Record<QueryOptionName, Array<ComboboxOption<string>>>> = {
+    slo: sloOptions,
+    service: serviceOptions,
+  };
+
+  const change = (patch: Partial<NinesQuery>) => {
     const next: NinesQuery = { ...query, ...patch };
     for (const [k, v] of Object.entries(patch)) {
       if (v === undefined || v === '') {
@@ -168,27 +89,28 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
       }
     }
     onChange(next);
-    if (run) {
-      onRunQuery();
-    }
   };
 
-  const periodsInvalid =
-    query.periods !== undefined && (!Number.isInteger(query.periods) || query.periods < 1 || query.periods > 120);
-  const shareInvalid = query.share !== undefined && !(query.share > 0 && query.share <= 1);
+  const field = (name: QueryOptionName) => (
+    <OptionField
+      key={name}
+      spec={optionFor(name, queryType)}
+      value={query[name]}
+      choices={choices[name]}
+      onChange={(v: FieldValue | undefined) => change({ [name]: v })}
+      onRun={onRunQuery}
+    />
+  );
 
   return (
     <Stack direction="column" gap={1}>
       <InlineFieldRow>
-        <InlineField label="Query type" labelWidth={LABEL_WIDTH} htmlFor="nines-query-type">
-          <Combobox<QueryType>
-            id="nines-query-type"
-            width={24}
-            options={QUERY_TYPES.map((t) => ({ label: t.label, value: t.value, description: t.description }))}
-            value={queryType}
-            onChange={(v) => change({ queryType: v.value }, true)}
-          />
-        </InlineField>
+        <OptionField
+          spec={QUERY_TYPE_FIELD}
+          value={queryType}
+          onChange={(v) => change({ queryType: v as QueryType })}
+          onRun={onRunQuery}
+        />
         <Text color="secondary" italic>
           <span data-testid="nines-query-type-description" className={styles.description}>
             {typeInfo.description}
@@ -196,227 +118,9 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
         </Text>
       </InlineFieldRow>
 
-      <InlineFieldRow>
-        <InlineField
-          label="SLO"
-          labelWidth={LABEL_WIDTH}
-          htmlFor="nines-slo"
-          tooltip="An SLO name, a regular expression over names, or a template variable. Empty: all SLOs."
-        >
-          <Combobox<string>
-            id="nines-slo"
-            width={40}
-            loading={loading}
-            createCustomValue
-            customValueDescription="Use as a name or a regular expression"
-            isClearable
-            placeholder="All SLOs"
-            options={sloOptions}
-            value={query.slo || null}
-            onChange={(v) => change({ slo: v?.value || undefined }, true)}
-          />
-        </InlineField>
-        <InlineField
-          label="Service"
-          labelWidth={10}
-          htmlFor="nines-service"
-          tooltip="Only SLOs of this service (a name, a regex or a variable)."
-        >
-          <Combobox<string>
-            id="nines-service"
-            width={28}
-            createCustomValue
-            isClearable
-            placeholder="All services"
-            options={serviceOptions}
-            value={query.service || null}
-            onChange={(v) => change({ service: v?.value || undefined }, true)}
-          />
-        </InlineField>
-        <InlineField label="Labels" labelWidth={10} tooltip="Only SLOs having all these labels: key=value, key2=value2">
-          <Input
-            aria-label="Labels"
-            width={32}
-            placeholder="tier=1, team=payments"
-            value={labelsText}
-            onChange={(e) => setLabelsText(e.currentTarget.value)}
-            onBlur={() => change({ labels: parseLabels(labelsText) }, true)}
-          />
-        </InlineField>
-      </InlineFieldRow>
+      <InlineFieldRow>{COMMON_OPTIONS.map(field)}</InlineFieldRow>
 
-      {uses.length > 0 && (
-        <InlineFieldRow>
-          {uses.includes('window') && (
-            <InlineField
-              label="Window"
-              labelWidth={LABEL_WIDTH}
-              tooltip={
-                queryType === 'burnRate'
-                  ? 'Show only the burn rate over this window, e.g. 1h. Empty: all alerting windows.'
-                  : `Compute the ${queryType === 'sli' ? 'SLI' : 'budget'} over this rolling window instead of the SLO window, e.g. 7d.`
-              }
-            >
-              <Input
-                aria-label="Window"
-                width={16}
-                placeholder={queryType === 'burnRate' ? 'all windows' : 'SLO window'}
-                value={query.window ?? ''}
-                onChange={(e) => change({ window: e.currentTarget.value })}
-                onBlur={onRunQuery}
-              />
-            </InlineField>
-          )}
-          {uses.includes('period') && (
-            <InlineField
-              label="Period"
-              labelWidth={LABEL_WIDTH}
-              htmlFor="nines-period"
-              tooltip="Calendar periods, or back-to-back SLO windows."
-            >
-              <Combobox<HistoryPeriod>
-                id="nines-period"
-                width={16}
-                isClearable
-                placeholder="default"
-                options={HISTORY_PERIODS.map((p) => ({ label: p, value: p }))}
-                value={query.period ?? null}
-                onChange={(v) => change({ period: v?.value }, true)}
-              />
-            </InlineField>
-          )}
-          {uses.includes('periods') && (
-            <InlineField
-              label="Periods"
-              labelWidth={10}
-              tooltip="How many past periods, 1 to 120."
-              invalid={periodsInvalid}
-              error="1 to 120"
-            >
-              <Input
-                aria-label="Periods"
-                type="number"
-                min={1}
-                max={120}
-                width={10}
-                placeholder="default"
-                value={query.periods ?? ''}
-                onChange={(e) => change({ periods: toNumber(e.currentTarget.value) })}
-                onBlur={onRunQuery}
-              />
-            </InlineField>
-          )}
-          {uses.includes('share') && (
-            <InlineField
-              label="Share"
-              labelWidth={10}
-              tooltip="The share of past windows an objective must meet to count as achievable, in (0, 1]."
-              invalid={shareInvalid}
-              error="between 0 (excluded) and 1"
-            >
-              <Input
-                aria-label="Share"
-                type="number"
-                step={0.05}
-                min={0}
-                max={1}
-                width={10}
-                placeholder={String(DEFAULT_SHARE)}
-                value={query.share ?? ''}
-                onChange={(e) => change({ share: toNumber(e.currentTarget.value) })}
-                onBlur={onRunQuery}
-              />
-            </InlineField>
-          )}
-          {uses.includes('objectives') && (
-            <InlineField
-              label="What if"
-              labelWidth={10}
-              tooltip="Objectives to test against the past windows, in percent."
-            >
-              <Input
-                aria-label="Objectives"
-                width={24}
-                placeholder="99, 99.5, 99.9"
-                value={query.objectives ?? ''}
-                onChange={(e) => change({ objectives: e.currentTarget.value })}
-                onBlur={onRunQuery}
-              />
-            </InlineField>
-          )}
-          {uses.includes('timeZone') && (
-            <InlineField
-              label="Time zone"
-              labelWidth={10}
-              tooltip="IANA time zone of calendar periods, e.g. Europe/Berlin. Empty: the SLO's own zone."
-            >
-              <Input
-                aria-label="Time zone"
-                width={20}
-                placeholder="SLO's zone"
-                value={query.timeZone ?? ''}
-                onChange={(e) => change({ timeZone: e.currentTarget.value || undefined })}
-                onBlur={onRunQuery}
-              />
-            </InlineField>
-          )}
-          {uses.includes('completeOnly') && (
-            <InlineField
-              label="Complete only"
-              labelWidth={14}
-              tooltip="Leave partial periods (data starts mid-period, or the period is still running) out of the summary."
-            >
-              <InlineSwitch
-                aria-label="Complete periods only"
-                value={query.completeOnly ?? false}
-                onChange={(e) => change({ completeOnly: e.currentTarget.checked || undefined }, true)}
-              />
-            </InlineField>
-          )}
-          {uses.includes('signal') && (
-            <InlineField
-              label="Signal"
-              labelWidth={LABEL_WIDTH}
-              tooltip="A happiness signal's name from the SLO definition. Empty: all."
-            >
-              <Input
-                aria-label="Signal"
-                width={24}
-                placeholder="all signals"
-                value={query.signal ?? ''}
-                onChange={(e) => change({ signal: e.currentTarget.value })}
-                onBlur={onRunQuery}
-              />
-            </InlineField>
-          )}
-          {uses.includes('interval') && (
-            <InlineField label="Interval" labelWidth={10} tooltip="The interval SLI and signal are compared at.">
-              <Input
-                aria-label="Interval"
-                width={10}
-                placeholder={DEFAULT_INTERVAL}
-                value={query.interval ?? ''}
-                onChange={(e) => change({ interval: e.currentTarget.value })}
-                onBlur={onRunQuery}
-              />
-            </InlineField>
-          )}
-          {uses.includes('maxLag') && (
-            <InlineField label="Max lag" labelWidth={10} tooltip="The largest lag tried, in intervals.">
-              <Input
-                aria-label="Max lag"
-                type="number"
-                min={0}
-                width={10}
-                placeholder={String(DEFAULT_MAX_LAG)}
-                value={query.maxLag ?? ''}
-                onChange={(e) => change({ maxLag: toNumber(e.currentTarget.value) })}
-                onBlur={onRunQuery}
-              />
-            </InlineField>
-          )}
-        </InlineFieldRow>
-      )}
+      {uses.length > 0 && <InlineFieldRow>{uses.map(field)}</InlineFieldRow>}
 
       {listError && (
         <Alert severity="warning" title="Could not list the SLOs">
@@ -436,6 +140,11 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
       <PromQLSection datasource={datasource} slo={query.slo} />
     </Stack>
   );
+}
+
+/** The dashboard's variables, first in a picker. */
+function variableOptions(variables: string[]): Array<ComboboxOption<string>> {
+  return variables.map((v) => ({ label: v, value: v, description: 'Template variable', group: 'Template variables' }));
 }
 
 /** The SLO one name stands for, after interpolating a variable; undefined when it is not one SLO. */

@@ -1,7 +1,7 @@
 import { ScopedVars } from '@grafana/data';
 import { TemplateSrv, getTemplateSrv } from '@grafana/runtime';
 
-import { DEFAULT_QUERY_TYPE, NinesQuery } from './types';
+import { DEFAULT_QUERY_TYPE, NinesQuery, SLO_NAME_PATTERN } from './types';
 
 // The characters Go's regexp.QuoteMeta escapes: the backend compiles `slo` and `service`
 // as anchored RE2 regular expressions, where a backslash before punctuation is a literal.
@@ -67,7 +67,7 @@ export function isTemplateVariable(value: string | undefined): boolean {
 
 /** Whether a value is one SLO name (not a regex, not a variable). Same pattern as the backend. */
 export function isSLOName(value: string | undefined): boolean {
-  return !!value && /^[a-z0-9-]+$/.test(value);
+  return !!value && SLO_NAME_PATTERN.test(value);
 }
 
 /** The dashboard's template variables as `$name`, for pickers; none outside a dashboard. */

@@ -1,5 +1,5 @@
 import type { FieldSpec } from './components/OptionField';
-import { DEFAULT_QUERY_TYPE, HISTORY_PERIODS, NinesQuery, QUERY_TYPES, QueryType } from './types';
+import { DEFAULT_QUERY_TYPE, HISTORY_PERIODS, QUERY_TYPES, QueryOptionName, QueryType } from './types';
 
 /**
  * The options of a query, one entry each: what the editor shows (label, tooltip, control,
@@ -9,8 +9,7 @@ import { DEFAULT_QUERY_TYPE, HISTORY_PERIODS, NinesQuery, QUERY_TYPES, QueryType
  * pkg/models/testdata/query_types.golden.json.
  */
 
-/** The options a query may set (everything of the query model but its type and DataQuery's fields). */
-export type QueryOptionName = Exclude<keyof NinesQuery, 'queryType' | 'refId' | 'hide' | 'key' | 'datasource'>;
+export type { QueryOptionName };
 
 export interface QueryOptionSpec extends FieldSpec {
   name: QueryOptionName;
@@ -178,15 +177,10 @@ export const QUERY_OPTIONS: { [N in QueryOptionName]: QueryOptionSpec & { name: 
 export const COMMON_OPTIONS: QueryOptionName[] = ['slo', 'service', 'labels'];
 
 /** Which options each query type shows besides the common ones, in editor order. */
-export const OPTIONS_BY_TYPE: Record<QueryType, QueryOptionName[]> = {
-  status: [],
-  sli: ['window'],
-  budget: ['window'],
-  burnRate: ['window'],
-  history: ['period', 'periods', 'share', 'objectives', 'timeZone', 'completeOnly', 'window'],
-  happiness: ['signal', 'interval', 'maxLag'],
-  catalog: [],
-};
+export const OPTIONS_BY_TYPE = Object.fromEntries(QUERY_TYPES.map((t) => [t.value, [...t.options]])) as Record<
+  QueryType,
+  QueryOptionName[]
+>;
 
 /** The field of an option as a query type shows it. */
 export function optionFor(name: QueryOptionName, type: QueryType): FieldSpec {

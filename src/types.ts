@@ -1,49 +1,63 @@
 import { DataSourceJsonData } from '@grafana/data';
 import { DataQuery } from '@grafana/schema';
 
-/** The query types, in the order the editor offers them, with a one-line description each. */
+/** The query types, in the order the editor offers them, with a one-line description and
+ * their options each: adding a query type on this side is one entry here. */
 export const QUERY_TYPES = [
   {
     value: 'status',
     label: 'Status',
     description:
       'A table, one row per SLO: SLI, error budget left, burn rates (1h, 6h), time to exhaustion, status, owner and user story.',
+    options: [],
   },
   {
     value: 'sli',
     label: 'SLI',
     description: 'Time series of the SLI over the SLO window (or the given window), one per SLO.',
+    options: ['window'],
   },
   {
     value: 'budget',
     label: 'Error budget',
     description: 'Time series of the error budget remaining (rolling, or resetting at calendar boundaries).',
+    options: ['window'],
   },
   {
     value: 'burnRate',
     label: 'Burn rate',
     description:
       'Time series of burn rates over the alerting windows (1 spends exactly the budget over the SLO window).',
+    options: ['window'],
   },
   {
     value: 'history',
     label: 'History',
     description:
       'A table of past windows (SLI, met or not, budget used) with the share met, the achievable objective and a recommendation.',
+    options: ['period', 'periods', 'share', 'objectives', 'timeZone', 'completeOnly', 'window'],
   },
   {
     value: 'happiness',
     label: 'Happiness',
     description:
       'Correlation between the SLI and a signal of unhappy users (support tickets, cancellations), with the best lag.',
+    options: ['signal', 'interval', 'maxLag'],
   },
   {
     value: 'catalog',
     label: 'Catalog',
     description:
       'The documentation table: every SLO with description, user story, owner, indicator and generated PromQL.',
+    options: [],
   },
-] as const satisfies ReadonlyArray<{ value: string; label: string; description: string }>;
+] as const satisfies ReadonlyArray<{
+  value: string;
+  label: string;
+  description: string;
+  /** The options the type shows besides the common ones, in editor order. */
+  options: readonly QueryOptionName[];
+}>;
 
 /** What a query computes. The backend answers exactly these. */
 export type QueryType = (typeof QUERY_TYPES)[number]['value'];
@@ -55,6 +69,9 @@ export interface QueryTypeInfo {
 }
 
 export const QUERY_TYPE_VALUES: QueryType[] = QUERY_TYPES.map((t) => t.value);
+
+/** The pattern every SLO name matches; the backend's, checked by the contract test. */
+export const SLO_NAME_PATTERN = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 
 export const DEFAULT_QUERY_TYPE: QueryType = 'status';
 
@@ -86,6 +103,9 @@ export interface NinesQuery extends DataQuery {
   interval?: string;
   maxLag?: number;
 }
+
+/** The options a query may set (everything of the query model but its type and DataQuery's fields). */
+export type QueryOptionName = Exclude<keyof NinesQuery, 'queryType' | 'refId' | 'hide' | 'key' | 'datasource'>;
 
 export const DEFAULT_QUERY: Partial<NinesQuery> = {
   queryType: DEFAULT_QUERY_TYPE,

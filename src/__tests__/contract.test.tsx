@@ -6,7 +6,8 @@ import { render, screen } from '@testing-library/react';
 import { QueryEditor } from '../components/QueryEditor';
 import type { DataSource } from '../datasource';
 import { COMMON_OPTIONS, OPTIONS_BY_TYPE, QUERY_OPTIONS, QueryOptionName, optionFor } from '../queryOptions';
-import { HISTORY_PERIODS, NinesQuery, QUERY_TYPE_VALUES, QueryType } from '../types';
+import { HISTORY_PERIODS, NinesQuery, QUERY_TYPE_VALUES, QueryType, SLO_NAME_PATTERN } from '../types';
+import { isSLOName } from '../interpolate';
 import { fakeTemplateSrv } from '../testutils/fakeTemplateSrv';
 
 jest.mock('@grafana/runtime', () => ({
@@ -24,6 +25,7 @@ interface ContractOption {
 }
 
 interface Contract {
+  namePattern: string;
   common: ContractOption[];
   types: Array<{ type: string; options: ContractOption[] }>;
 }
@@ -136,5 +138,15 @@ describe('the query-type contract with the backend', () => {
       'placeholder',
       String(contractOption('happiness', 'maxLag').default)
     );
+  });
+});
+
+describe('SLO names', () => {
+  it('follow the backend pattern', () => {
+    expect(SLO_NAME_PATTERN.source).toBe(CONTRACT.namePattern);
+    expect(isSLOName('checkout-availability')).toBe(true);
+    expect(isSLOName('-checkout')).toBe(false);
+    expect(isSLOName('checkout-')).toBe(false);
+    expect(isSLOName('checkout-.*')).toBe(false);
   });
 });

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -95,6 +96,21 @@ func TestHealth(t *testing.T) {
 	require.Len(t, h.Errors, 1)
 	require.True(t, strings.HasPrefix(h.Errors[0], "slos.yaml:7: "), h.Errors[0])
 	require.Contains(t, h.Errors[0], "latency threshold 0.5s is not a bucket bound")
+
+	// Data is checked in batches, one request each, and latency per histogram: no
+	// request per SLO, and a bound on how many are checked.
+	f.reset()
+	many := make([]*slo.SLO, MaxHealthChecks+50)
+	for i := range many {
+		many[i] = ratioSLO(fmt.Sprintf("a-%03d", i), "a", 99, rolling(uDay))
+	}
+	many[7] = ratioSLO("idle-7", "idle", 99, rolling(uDay))
+	many = append(many, slos[3])
+	h, err = e.Health(ctx, many, uNow)
+	require.NoError(t, err)
+	require.Equal(t, []string{"idle-7"}, h.NoData)
+	require.Equal(t, 51, h.Unchecked, "beyond the bound (the latency SLO is the 251st)")
+	require.Equal(t, 1+MaxHealthChecks/HealthBatch, f.total(), "version and one request per batch: %v", f.sent())
 
 	f.fail = func(method, _ string) error {
 		if method == "Version" {

@@ -642,6 +642,24 @@ func (ev *evaluator) call(n *parser.Call, t int64) (value, error) {
 			return v, err
 		}
 		return value{vec: []elem{{ls: labels.EmptyLabels(), v: v.s}}}, nil
+	case "label_replace":
+		// Only the constant form: label_replace(v, dst, replacement, "", "").
+		v, err := ev.eval(n.Args[0], t)
+		if err != nil {
+			return v, err
+		}
+		dst := n.Args[1].(*parser.StringLiteral).Val
+		repl := n.Args[2].(*parser.StringLiteral).Val
+		if src := n.Args[3].(*parser.StringLiteral).Val; src != "" {
+			return value{}, fmt.Errorf("fake: label_replace from label %q is not modelled", src)
+		}
+		out := value{}
+		for _, el := range v.vec {
+			b := labels.NewBuilder(el.ls)
+			b.Set(dst, repl)
+			out.vec = append(out.vec, elem{ls: b.Labels(), v: el.v})
+		}
+		return out, nil
 	case "clamp_min":
 		v, err := ev.eval(n.Args[0], t)
 		if err != nil {

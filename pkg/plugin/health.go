@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
+
+	"github.com/nines-slo/nines/pkg/engine"
 )
 
 // HealthDetails is the JSON detail of a health check.
@@ -16,6 +18,7 @@ type HealthDetails struct {
 	Failed    int      `json:"failed"`
 	Errors    []string `json:"errors,omitempty"`
 	NoData    []string `json:"noData,omitempty"`
+	Unchecked int      `json:"unchecked,omitempty"`
 	CheckedAt string   `json:"checkedAt"`
 }
 
@@ -41,7 +44,7 @@ func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequ
 	}
 	version := h.Version
 	det.Version = version
-	det.NoData = h.NoData
+	det.NoData, det.Unchecked = h.NoData, h.Unchecked
 	det.Errors = append(det.Errors, h.Errors...)
 	var b strings.Builder
 	fmt.Fprintf(&b, "Metrics source reachable (Prometheus-compatible, version %s). %d SLO(s) loaded", version, len(res.SLOs))
@@ -50,7 +53,10 @@ func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequ
 	}
 	b.WriteString(".")
 	if len(det.NoData) > 0 {
-		fmt.Fprintf(&b, " No data in the last hour for: %s.", strings.Join(det.NoData, ", "))
+		fmt.Fprintf(&b, " No data in the last hour for: %s.", strings.Join(firstN(det.NoData, 20), ", "))
+	}
+	if det.Unchecked > 0 {
+		fmt.Fprintf(&b, " Data not checked for %d SLO(s): the check covers the first %d, in batches the source answered.", det.Unchecked, engine.MaxHealthChecks)
 	}
 	status := backend.HealthStatusOk
 	if len(det.Errors) > 0 || len(res.SLOs) == 0 {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/nines-slo/nines/pkg/budget"
 	"github.com/nines-slo/nines/pkg/slo"
 	"github.com/nines-slo/nines/pkg/source"
 )
@@ -200,8 +201,11 @@ func TestLatencyThresholdNotABucketBound(t *testing.T) {
 	gone := latencySLO(1)
 	gone.Indicator.Histogram = `rpc_seconds{job="gone"}`
 	require.NoError(t, e.CheckLatency(context.Background(), gone, uNow.Add(-time.Hour), uNow))
-	_, err = e.Status(context.Background(), gone, uNow)
-	require.ErrorContains(t, err, `no histogram buckets found for rpc_seconds_bucket{job="gone"}`)
+	// A histogram without data in the window is "no data", as for ratio SLOs.
+	st, err := e.Status(context.Background(), gone, uNow)
+	require.NoError(t, err)
+	require.False(t, st.HasData)
+	require.Equal(t, budget.StateNoData, st.State)
 	// A failing lookup names what failed.
 	f.fail = func(method, _ string) error {
 		if method == "LabelValues" {

@@ -499,11 +499,12 @@ func (e *Engine) resolveLe(ctx context.Context, s *slo.SLO, from, to time.Time) 
 	if err != nil {
 		return "", fmt.Errorf("SLO %s: bucket bounds of %s: %w", s.Name, sel, err)
 	}
+	if len(vals) == 0 {
+		// No series in the window: the queries find nothing either, which is no data.
+		return fmt.Sprintf("%g", s.Indicator.Le), nil
+	}
 	le, ok = promql.MatchLe(vals, s.Indicator.Le)
 	if !ok {
-		if len(vals) == 0 {
-			return "", fmt.Errorf("SLO %s: no histogram buckets found for %s", s.Name, sel)
-		}
 		return "", fmt.Errorf("SLO %s: latency threshold %gs is not a bucket bound of %s (bounds: %v)", s.Name, s.Indicator.Le, sel, vals)
 	}
 	e.mu.Lock()

@@ -15,6 +15,8 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/stretchr/testify/require"
 
+	"github.com/nines-slo/nines/pkg/definitions"
+	"github.com/nines-slo/nines/pkg/models"
 	"github.com/nines-slo/nines/pkg/slo"
 	"github.com/nines-slo/nines/pkg/source"
 )
@@ -219,4 +221,13 @@ func TestOneDeadlinePerQuery(t *testing.T) {
 	require.Contains(t, dr.Error.Error(), "the query did not finish within the data source's timeout of 1s")
 	require.Equal(t, backend.ErrorSourceDownstream, dr.ErrorSource)
 	require.Equal(t, backend.StatusTimeout, dr.Status)
+}
+
+// A query naming an SLO of a file that did not load says where the file failed.
+func TestUnknownSLONamesTheFailedFile(t *testing.T) {
+	res := definitions.Parse("slos/broken.yaml", []byte("service: shop\nslos:\n  - name: checkout\n    objective: [\n"))
+	require.NotEmpty(t, res.Errors)
+	_, err := Select(res, models.Selection{SLO: "checkout"})
+	require.ErrorContains(t, err, `unknown SLO "checkout"`)
+	require.ErrorContains(t, err, "slos/broken.yaml:")
 }

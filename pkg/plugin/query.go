@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"fmt"
+	"strings"
 	"sort"
 
 	"github.com/nines-slo/nines/pkg/definitions"
@@ -52,6 +53,17 @@ func Select(res definitions.Result, q models.Selection) ([]*slo.SLO, error) {
 			if e.SLO == name {
 				return nil, fmt.Errorf("SLO %q did not load: %s", name, e.Error())
 			}
+		}
+		var failed []string
+		for _, e := range res.Errors {
+			if e.SLO == "" {
+				failed = append(failed, e.Error())
+			}
+		}
+		if len(failed) > 0 {
+			// The SLO may be in a file that did not load: say where.
+			return nil, fmt.Errorf("unknown SLO %q: no loaded definition has that name, and %d definition error(s) may hide it: %s",
+				name, len(failed), strings.Join(firstN(failed, 3), "; "))
 		}
 		return nil, fmt.Errorf("unknown SLO %q: no loaded definition has that name", name)
 	}

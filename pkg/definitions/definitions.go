@@ -57,6 +57,8 @@ type sliDef struct {
 // batch gathers everything read in one load, so references resolve across files.
 type batch struct {
 	entries []*entry
+	// full is set when the entries reached MaxSLOs: nothing more is read.
+	full bool
 	slis    map[string]*sliDef
 	errs    []*slo.Error
 }
@@ -88,6 +90,9 @@ func loadFiles(files []string, errs []*slo.Error, inline string) Result {
 	b := newBatch()
 	b.errs = append(b.errs, errs...)
 	for _, f := range files {
+		if b.full {
+			break
+		}
 		data, err := readFile(f)
 		if err != nil {
 			b.errs = append(b.errs, &slo.Error{Location: slo.Location{File: f}, Message: fmt.Sprintf("read definitions: %v", err)})
@@ -95,7 +100,7 @@ func loadFiles(files []string, errs []*slo.Error, inline string) Result {
 		}
 		b.parse(f, data)
 	}
-	if strings.TrimSpace(inline) != "" {
+	if strings.TrimSpace(inline) != "" && !b.full {
 		b.parse(InlineFile, []byte(inline))
 	}
 	return b.finish()
@@ -118,6 +123,9 @@ func (b *batch) parse(file string, data []byte) {
 	}
 	d := &decoder{file: file}
 	for _, c := range splitDocuments(data) {
+		if b.full {
+			break
+		}
 		n, err := decodeChunk(file, c)
 		if err != nil {
 			d.errs = append(d.errs, err)
@@ -138,9 +146,9 @@ func (b *batch) document(d *decoder, n *yaml.Node) {
 		d.errorf(n, "a definitions document must be a mapping (native: service and slos; OpenSLO: apiVersion, kind, metadata, spec)")
 		return
 	}
-	var complete bool
-	if d.at, d.written, complete = indexFields(n); !complete {
-		d.errorf(n, "document has more than %d fields, aliases expanded", maxSpots)
+	var err *limitError
+	if d.at, d.written, err = indexFields(n); err != nil {
+		d.errorf(err.at, "%s", err.msg)
 		return
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
@@ -150,6 +158,18 @@ func (b *batch) document(d *decoder, n *yaml.Node) {
 		}
 	}
 	b.native(d)
+}
+
+// room tells whether count more SLOs fit in the load; when they do not, it reports
+// that at n and stops the load.
+func (b *batch) room(d *decoder, n *yaml.Node, count int) bool {
+	if len(b.entries)+count <= MaxSLOs {
+		return true
+	}
+	d.cur = nil
+	d.errorf(n, "more than %d SLOs in one load (MaxSLOs): this document and the rest are not read", MaxSLOs)
+	b.full = true
+	return false
 }
 
 // finish resolves references, validates and sorts everything read.

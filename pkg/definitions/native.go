@@ -139,6 +139,9 @@ func (b *batch) native(d *decoder) {
 		return
 	}
 	paths, _ := d.sequence("slos")
+	if !b.room(d, d.node(""), len(paths)) {
+		return
+	}
 	for i, p := range paths {
 		b.entries = append(b.entries, d.nativeSLO(p, y.SLOs.at(i), doc))
 	}

@@ -165,7 +165,9 @@ func (b *batch) sloDocument(d *decoder, name string, y openSLODocYAML) {
 	}
 	var spec sloSpecYAML
 	if d.decodeLoose("spec", &spec) {
-		b.entries = append(b.entries, d.openSLOSLO(name, y.Metadata, spec)...)
+		if es := d.openSLOSLO(name, y.Metadata, spec); b.room(d, d.node(""), len(es)) {
+			b.entries = append(b.entries, es...)
+		}
 	}
 	d.cur = nil
 }

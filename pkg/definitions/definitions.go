@@ -59,8 +59,8 @@ type batch struct {
 	entries []*entry
 	// full is set when the entries reached MaxSLOs: nothing more is read.
 	full bool
-	slis    map[string]*sliDef
-	errs    []*slo.Error
+	slis map[string]*sliDef
+	errs []*slo.Error
 }
 
 func newBatch() *batch { return &batch{slis: map[string]*sliDef{}} }

@@ -141,6 +141,12 @@ func (b *batch) openSLO(d *decoder, versionKey, version *yaml.Node) {
 		d.mapping("metadata", "metadata", knownFields(y.Metadata))
 	}
 	name := d.str("metadata.name", y.Metadata.Name)
+	if kind != "SLO" && name != "" { // an SLO's name is validated with the SLO
+		if err := slo.CheckName(name); err != nil {
+			d.failf("metadata.name", "metadata.%v", err)
+			return
+		}
+	}
 	switch kind {
 	case "SLO":
 		b.sloDocument(d, name, y)

@@ -354,6 +354,9 @@ func (d *decoder) target(e *entry, p string, y objectiveYAML) {
 		}
 	case hasTP:
 		read(d, &e.spots, "objective", tp, y.TargetPercent, &e.s.Objective)
+		if !y.TargetPercent.bad {
+			d.percent(e, tp, e.s.Objective)
+		}
 	default:
 		d.fieldErr(&e.spots, "objective", d.keyNode(p), "objective needs a target (0..1) or a targetPercent")
 	}

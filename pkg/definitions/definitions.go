@@ -157,6 +157,11 @@ func (b *batch) document(d *decoder, n *yaml.Node) {
 			return
 		}
 	}
+	// A file that is no definitions at all gets one error that quotes none of it.
+	if !d.has("service") && !d.has("slos") {
+		d.errorf(n, "not a definitions document: a native document has a service and a list of slos, an OpenSLO one starts with apiVersion")
+		return
+	}
 	b.native(d)
 }
 

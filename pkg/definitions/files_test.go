@@ -147,3 +147,25 @@ func TestSymlinks(t *testing.T) {
 	assert.Equal(t, filepath.Join(link, "a.yaml"), res.SLOs[0].Source.File)
 	assert.Len(t, res.Errors, 3)
 }
+
+func TestErrorsDoNotEchoOtherFiles(t *testing.T) {
+	for name, src := range map[string]string{
+		"passwd":   "root:x:0:0:root:/root:/bin/bash\nsecretuser:x:1000:1000::/home/secretuser:/bin/sh\n",
+		"env":      "SECRET_TOKEN: hunter2\nDB_PASSWORD: secretpass\n",
+		"key":      "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7secret\n-----END PRIVATE KEY-----\n",
+		"json":     `{"secretKey": "secretValue", "n": [1, 2]}`,
+		"manifest": "apiVersion: " + strings.Repeat("secret", 30) + "\nkind: Secret\n",
+	} {
+		res := Parse("f.yaml", []byte(src))
+		require.NotEmpty(t, res.Errors, name)
+		for _, e := range res.Errors {
+			assert.NotContains(t, strings.ToLower(e.Message), "secret"+strings.Repeat("secret", 11), name)
+			if name != "manifest" {
+				assert.NotContains(t, strings.ToLower(e.Message), "secret", name)
+				assert.NotContains(t, e.Message, "root", name)
+			}
+		}
+	}
+	res := Parse("f.yaml", []byte("SECRET_TOKEN: hunter2\n"))
+	assert.Equal(t, []string{"f.yaml:1: not a definitions document: a native document has a service and a list of slos, an OpenSLO one starts with apiVersion"}, errorStrings(res.Errors))
+}

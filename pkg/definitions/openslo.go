@@ -124,7 +124,7 @@ var (
 // openSLO reads a document with an apiVersion, written at versionKey.
 func (b *batch) openSLO(d *decoder, versionKey, version *yaml.Node) {
 	if version.Kind != yaml.ScalarNode || version.Value != OpenSLOVersion {
-		d.errorf(versionKey, "unsupported apiVersion %q (Nines reads %s and its native format)", version.Value, OpenSLOVersion)
+		d.errorf(versionKey, "unsupported apiVersion %q (Nines reads %s and its native format)", quoted(version.Value), OpenSLOVersion)
 		return
 	}
 	var y openSLODocYAML
@@ -159,7 +159,7 @@ func (b *batch) openSLO(d *decoder, versionKey, version *yaml.Node) {
 	case "DataSource":
 		// Connection details are Grafana's business: accepted and ignored.
 	default:
-		d.errorf(d.keyNode("kind"), "unsupported kind %q (Nines reads SLO, SLI, Service and DataSource)", kind)
+		d.errorf(d.keyNode("kind"), "unsupported kind %q (Nines reads SLO, SLI, Service and DataSource)", quoted(kind))
 	}
 }
 

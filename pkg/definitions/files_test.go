@@ -22,7 +22,7 @@ func loadWithin(t *testing.T, paths []string, o Options) Result {
 	select {
 	case res := <-done:
 		return res
-	case <-time.After(5 * time.Second):
+	case <-time.After(30 * time.Second):
 		t.Fatalf("loading %v hangs", paths)
 		return Result{}
 	}
@@ -63,7 +63,7 @@ func TestReadFileRefusesPipeAndDevice(t *testing.T) {
 		select {
 		case err := <-done:
 			assert.ErrorContains(t, err, "not a regular file")
-		case <-time.After(5 * time.Second):
+		case <-time.After(30 * time.Second):
 			t.Fatal("readFile hangs")
 		}
 	}
@@ -76,7 +76,7 @@ func TestFileSizeLimit(t *testing.T) {
 	require.NoError(t, os.WriteFile(big, data, 0o600))
 	start := time.Now()
 	res := Load([]string{dir, big}, "")
-	assert.Less(t, time.Since(start), time.Second, "refused without reading")
+	assert.Less(t, time.Since(start), 5*time.Second, "refused without reading")
 	assert.Empty(t, res.SLOs)
 	assert.Equal(t, []string{
 		big + ": definitions file: larger than the limit of 10485760 bytes (MaxFileSize): not read",

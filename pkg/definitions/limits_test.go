@@ -18,7 +18,7 @@ func parseWithin(t *testing.T, src string) Result {
 	select {
 	case res := <-done:
 		return res
-	case <-time.After(5 * time.Second):
+	case <-time.After(30 * time.Second):
 		t.Fatal("parsing hangs")
 		return Result{}
 	}

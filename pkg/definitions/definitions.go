@@ -17,8 +17,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 
@@ -59,8 +57,10 @@ type sliDef struct {
 // batch gathers everything read in one load, so references resolve across files.
 type batch struct {
 	entries []*entry
-	slis    map[string]*sliDef
-	errs    []*slo.Error
+	// full is set when the entries reached MaxSLOs: nothing more is read.
+	full bool
+	slis map[string]*sliDef
+	errs []*slo.Error
 }
 
 func newBatch() *batch { return &batch{slis: map[string]*sliDef{}} }
@@ -74,9 +74,15 @@ func Parse(file string, data []byte) Result {
 }
 
 // Load reads files and folders (*.yaml and *.yml, recursively) plus inline YAML,
-// then validates everything together. A path that does not exist is an error on it.
+// then validates everything together. A path that does not exist is an error on it,
+// and so is an empty one. It reads relative paths: LoadWith can refuse them.
 func Load(paths []string, inline string) Result {
-	files, _, errs := collect(paths)
+	return LoadWith(paths, inline, Options{})
+}
+
+// LoadWith reads like Load, with options.
+func LoadWith(paths []string, inline string, o Options) Result {
+	files, _, errs := collect(paths, o)
 	return loadFiles(files, errs, inline)
 }
 
@@ -84,78 +90,20 @@ func loadFiles(files []string, errs []*slo.Error, inline string) Result {
 	b := newBatch()
 	b.errs = append(b.errs, errs...)
 	for _, f := range files {
-		data, err := os.ReadFile(f)
+		if b.full {
+			break
+		}
+		data, err := readFile(f)
 		if err != nil {
 			b.errs = append(b.errs, &slo.Error{Location: slo.Location{File: f}, Message: fmt.Sprintf("read definitions: %v", err)})
 			continue
 		}
 		b.parse(f, data)
 	}
-	if strings.TrimSpace(inline) != "" {
+	if strings.TrimSpace(inline) != "" && !b.full {
 		b.parse(InlineFile, []byte(inline))
 	}
 	return b.finish()
-}
-
-// collect lists the definition files under paths, with their stamps for change
-// detection and an error per path that cannot be read.
-func collect(paths []string) ([]string, []stamp, []*slo.Error) {
-	var files []string
-	var stamps []stamp
-	var errs []*slo.Error
-	seen := map[string]bool{}
-	add := func(p string, info fs.FileInfo) {
-		if seen[p] {
-			return
-		}
-		seen[p] = true
-		files = append(files, p)
-		stamps = append(stamps, stamp{path: p, mod: info.ModTime(), size: info.Size()})
-	}
-	for _, root := range paths {
-		root = filepath.Clean(root)
-		info, err := os.Stat(root)
-		if err != nil {
-			stamps = append(stamps, stamp{path: root, missing: true})
-			errs = append(errs, &slo.Error{Location: slo.Location{File: root}, Message: fmt.Sprintf("definitions path: %v", unwrapPath(err))})
-			continue
-		}
-		if !info.IsDir() {
-			add(root, info)
-			continue
-		}
-		walkErr := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				errs = append(errs, &slo.Error{Location: slo.Location{File: p}, Message: fmt.Sprintf("read definitions folder: %v", unwrapPath(err))})
-				if d != nil && d.IsDir() && p != root {
-					return fs.SkipDir
-				}
-				return nil
-			}
-			// Hidden folders are skipped: Kubernetes config maps keep older copies
-			// of the files in "..data" folders next to the links we read.
-			if d.IsDir() {
-				if p != root && strings.HasPrefix(d.Name(), ".") {
-					return fs.SkipDir
-				}
-				return nil
-			}
-			ext := strings.ToLower(filepath.Ext(p))
-			if ext != ".yaml" && ext != ".yml" {
-				return nil
-			}
-			fi, err := os.Stat(p) // follows links
-			if err != nil || fi.IsDir() {
-				return nil
-			}
-			add(p, fi)
-			return nil
-		})
-		if walkErr != nil {
-			errs = append(errs, &slo.Error{Location: slo.Location{File: root}, Message: fmt.Sprintf("read definitions folder: %v", walkErr)})
-		}
-	}
-	return files, stamps, errs
 }
 
 // unwrapPath drops the path from an fs.PathError, as the Error already names it.
@@ -169,8 +117,15 @@ func unwrapPath(err error) error {
 
 // parse reads the documents of one file into the batch.
 func (b *batch) parse(file string, data []byte) {
+	if len(data) > MaxFileSize {
+		b.errs = append(b.errs, &slo.Error{Location: slo.Location{File: file}, Message: fmt.Sprintf("definitions: %v", errTooLarge)})
+		return
+	}
 	d := &decoder{file: file}
 	for _, c := range splitDocuments(data) {
+		if b.full {
+			break
+		}
 		n, err := decodeChunk(file, c)
 		if err != nil {
 			d.errs = append(d.errs, err)
@@ -191,9 +146,9 @@ func (b *batch) document(d *decoder, n *yaml.Node) {
 		d.errorf(n, "a definitions document must be a mapping (native: service and slos; OpenSLO: apiVersion, kind, metadata, spec)")
 		return
 	}
-	var complete bool
-	if d.at, d.written, complete = indexFields(n); !complete {
-		d.errorf(n, "document has more than %d fields, aliases expanded", maxSpots)
+	var err *limitError
+	if d.at, d.written, err = indexFields(n); err != nil {
+		d.errorf(err.at, "%s", err.msg)
 		return
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
@@ -202,7 +157,24 @@ func (b *batch) document(d *decoder, n *yaml.Node) {
 			return
 		}
 	}
+	// A file that is no definitions at all gets one error that quotes none of it.
+	if !d.has("service") && !d.has("slos") {
+		d.errorf(n, "not a definitions document: a native document has a service and a list of slos, an OpenSLO one starts with apiVersion")
+		return
+	}
 	b.native(d)
+}
+
+// room tells whether count more SLOs fit in the load; when they do not, it reports
+// that at n and stops the load.
+func (b *batch) room(d *decoder, n *yaml.Node, count int) bool {
+	if len(b.entries)+count <= MaxSLOs {
+		return true
+	}
+	d.cur = nil
+	d.errorf(n, "more than %d SLOs in one load (MaxSLOs): this document and the rest are not read", MaxSLOs)
+	b.full = true
+	return false
 }
 
 // finish resolves references, validates and sorts everything read.

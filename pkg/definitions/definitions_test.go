@@ -275,6 +275,14 @@ func TestStoreConcurrent(t *testing.T) {
 	}
 }
 
+func TestOpenSLOTargetIsARatio(t *testing.T) {
+	for target, want := range map[string]float64{"0.999": 99.9, "0.5": 50, "0.005": 0.5} {
+		res := Parse("o.yaml", []byte(openSLO(map[string]string{"target: 0.99": "target: " + target})))
+		require.Empty(t, errorStrings(res.Errors), target)
+		assert.Equal(t, want, res.SLOs[0].Objective, target)
+	}
+}
+
 func TestNativeHappinessCombine(t *testing.T) {
 	res := Parse("c.yaml", []byte("service: s\nslos:\n  - name: a\n    objective: 99\n    window: 28d\n    indicator: {raw: {errorRatio: r}}\n    happiness:\n      - name: tickets\n        counter: tickets_total\n        combine: SUM\n      - name: carts\n        gauge: carts\n"))
 	require.Empty(t, res.Errors)

@@ -2,7 +2,6 @@ package definitions
 
 import (
 	"errors"
-	"fmt"
 	"maps"
 	"math"
 	"time"
@@ -162,7 +161,9 @@ func (d *decoder) str(path string, t text) string {
 // items is a list field decoded item by item, so that a bad item keeps its place.
 type items[T any] struct{ list []T }
 
-// UnmarshalYAML decodes each item, keeping what fits (see decodeLoose).
+// UnmarshalYAML decodes each item, keeping what fits (see decodeLoose). An item that
+// fails to decode (a merge key whose value is no mapping) is left empty: the decoder
+// reports its fields from the index.
 func (l *items[T]) UnmarshalYAML(n *yaml.Node) error {
 	if n.Kind != yaml.SequenceNode {
 		return nil
@@ -171,7 +172,8 @@ func (l *items[T]) UnmarshalYAML(n *yaml.Node) error {
 	for i, c := range n.Content {
 		var te *yaml.TypeError
 		if err := c.Decode(&l.list[i]); err != nil && !errors.As(err, &te) {
-			return fmt.Errorf("item %d: %w", i, err)
+			var zero T
+			l.list[i] = zero
 		}
 	}
 	return nil

@@ -3,6 +3,7 @@ package definitions
 import (
 	"fmt"
 	"maps"
+	"math"
 	"strings"
 	"time"
 
@@ -139,6 +140,9 @@ func (b *batch) native(d *decoder) {
 		return
 	}
 	paths, _ := d.sequence("slos")
+	if !b.room(d, d.node(""), len(paths)) {
+		return
+	}
 	for i, p := range paths {
 		b.entries = append(b.entries, d.nativeSLO(p, y.SLOs.at(i), doc))
 	}
@@ -175,7 +179,9 @@ func (d *decoder) nativeSLO(p string, y nativeSLOYAML, doc nativeDoc) *entry {
 		s.Name = d.str(p+".name", y.Name)
 	}
 	d.nativeTexts(p, y, s)
-	read(d, &e.spots, "objective", p+".objective", y.Objective, &s.Objective)
+	if read(d, &e.spots, "objective", p+".objective", y.Objective, &s.Objective) {
+		d.percent(e, p+".objective", s.Objective)
+	}
 	if d.has(p + ".window") {
 		d.nativeWindow(e, p+".window", y.Window)
 	}
@@ -207,6 +213,15 @@ func (d *decoder) nativeTexts(p string, y nativeSLOYAML, s *slo.SLO) {
 			s.Labels = map[string]string{}
 		}
 		maps.Copy(s.Labels, d.labels(p+".labels", false))
+	}
+}
+
+// percent refuses an objective v, written at p, that looks like a ratio: objectives
+// are percentages, and 0.999 would be 0.999 %.
+func (d *decoder) percent(e *entry, p string, v float64) {
+	if v > 0 && v < 1 {
+		d.fieldErr(&e.spots, "objective", d.keyNode(p), "%s %v is below 1 %%: objectives are percentages: did you mean %v?",
+			d.keyName(p), v, math.Round(v*100*1e9)/1e9)
 	}
 }
 

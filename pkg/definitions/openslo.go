@@ -124,7 +124,7 @@ var (
 // openSLO reads a document with an apiVersion, written at versionKey.
 func (b *batch) openSLO(d *decoder, versionKey, version *yaml.Node) {
 	if version.Kind != yaml.ScalarNode || version.Value != OpenSLOVersion {
-		d.errorf(versionKey, "unsupported apiVersion %q (Nines reads %s and its native format)", version.Value, OpenSLOVersion)
+		d.errorf(versionKey, "unsupported apiVersion %q (Nines reads %s and its native format)", quoted(version.Value), OpenSLOVersion)
 		return
 	}
 	var y openSLODocYAML
@@ -141,6 +141,12 @@ func (b *batch) openSLO(d *decoder, versionKey, version *yaml.Node) {
 		d.mapping("metadata", "metadata", knownFields(y.Metadata))
 	}
 	name := d.str("metadata.name", y.Metadata.Name)
+	if kind != "SLO" && name != "" { // an SLO's name is validated with the SLO
+		if err := slo.CheckName(name); err != nil {
+			d.failf("metadata.name", "metadata.%v", err)
+			return
+		}
+	}
 	switch kind {
 	case "SLO":
 		b.sloDocument(d, name, y)
@@ -153,7 +159,7 @@ func (b *batch) openSLO(d *decoder, versionKey, version *yaml.Node) {
 	case "DataSource":
 		// Connection details are Grafana's business: accepted and ignored.
 	default:
-		d.errorf(d.keyNode("kind"), "unsupported kind %q (Nines reads SLO, SLI, Service and DataSource)", kind)
+		d.errorf(d.keyNode("kind"), "unsupported kind %q (Nines reads SLO, SLI, Service and DataSource)", quoted(kind))
 	}
 }
 
@@ -165,7 +171,9 @@ func (b *batch) sloDocument(d *decoder, name string, y openSLODocYAML) {
 	}
 	var spec sloSpecYAML
 	if d.decodeLoose("spec", &spec) {
-		b.entries = append(b.entries, d.openSLOSLO(name, y.Metadata, spec)...)
+		if es := d.openSLOSLO(name, y.Metadata, spec); b.room(d, d.node(""), len(es)) {
+			b.entries = append(b.entries, es...)
+		}
 	}
 	d.cur = nil
 }
@@ -346,6 +354,9 @@ func (d *decoder) target(e *entry, p string, y objectiveYAML) {
 		}
 	case hasTP:
 		read(d, &e.spots, "objective", tp, y.TargetPercent, &e.s.Objective)
+		if !y.TargetPercent.bad {
+			d.percent(e, tp, e.s.Objective)
+		}
 	default:
 		d.fieldErr(&e.spots, "objective", d.keyNode(p), "objective needs a target (0..1) or a targetPercent")
 	}

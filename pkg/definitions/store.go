@@ -12,10 +12,12 @@ type stamp struct {
 	mod     time.Time
 	size    int64
 	missing bool
+	// refused marks a file that is there but not read (a pipe, a link out, too large).
+	refused bool
 }
 
 func (a stamp) equal(b stamp) bool {
-	return a.path == b.path && a.mod.Equal(b.mod) && a.size == b.size && a.missing == b.missing
+	return a.path == b.path && a.mod.Equal(b.mod) && a.size == b.size && a.missing == b.missing && a.refused == b.refused
 }
 
 // Store keeps the definitions of some paths and inline YAML current. Each call to
@@ -24,6 +26,7 @@ func (a stamp) equal(b stamp) bool {
 type Store struct {
 	paths  []string
 	inline string
+	opts   Options
 
 	mu     sync.Mutex
 	loaded bool
@@ -33,7 +36,13 @@ type Store struct {
 
 // NewStore returns a store for files and folders and inline YAML; nothing is read yet.
 func NewStore(paths []string, inline string) *Store {
-	return &Store{paths: slices.Clone(paths), inline: inline}
+	return NewStoreWith(paths, inline, Options{})
+}
+
+// NewStoreWith returns a store like NewStore, with options; the plugin should refuse
+// relative paths (Options.AbsolutePaths).
+func NewStoreWith(paths []string, inline string, o Options) *Store {
+	return &Store{paths: slices.Clone(paths), inline: inline, opts: o}
 }
 
 // Current returns the definitions as they are now on disk. Treat the result as read-only:
@@ -41,7 +50,7 @@ func NewStore(paths []string, inline string) *Store {
 func (s *Store) Current() Result {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	files, stamps, errs := collect(s.paths)
+	files, stamps, errs := collect(s.paths, s.opts)
 	if s.loaded && slices.EqualFunc(stamps, s.stamps, stamp.equal) {
 		return s.result
 	}

@@ -138,42 +138,139 @@ type fieldIndex map[string]spot
 
 // indexFields walks a document once and returns its field index. It drops the later
 // of keys written twice from their mappings, so that decoding keeps the first one as
-// the index does, and returns the mappings as written, for errors. It reports
-// whether the document fit in maxSpots.
-func indexFields(doc *yaml.Node) (fieldIndex, map[*yaml.Node][]*yaml.Node, bool) {
-	idx, written := fieldIndex{}, map[*yaml.Node][]*yaml.Node{}
-	return idx, written, idx.walk("", spot{val: resolve(doc)}, written)
+// the index does, and returns the mappings as written, for errors. It follows aliases
+// and merge keys ("<<"). It returns an error, at the node where it stopped, for a
+// document past the limits: more than maxSpots fields, nesting deeper than MaxDepth,
+// or more than MaxAliasNodes nodes reached through aliases.
+func indexFields(doc *yaml.Node) (fieldIndex, map[*yaml.Node][]*yaml.Node, *limitError) {
+	w := &indexWalk{idx: fieldIndex{}, written: map[*yaml.Node][]*yaml.Node{}}
+	w.walk("", spot{val: resolve(doc)}, 0, doc.Kind == yaml.AliasNode)
+	return w.idx, w.written, w.err
 }
 
-func (idx fieldIndex) walk(path string, s spot, written map[*yaml.Node][]*yaml.Node) bool {
-	if _, seen := idx[path]; seen {
+// limitError is a document past a limit, with the node where it was found.
+type limitError struct {
+	at  *yaml.Node
+	msg string
+}
+
+// indexWalk is the state of indexFields.
+type indexWalk struct {
+	idx     fieldIndex
+	written map[*yaml.Node][]*yaml.Node
+	aliased int // nodes reached through aliases
+	err     *limitError
+}
+
+func (w *indexWalk) fail(at *yaml.Node, format string, args ...any) bool {
+	w.err = &limitError{at: at, msg: fmt.Sprintf(format, args...)}
+	return false
+}
+
+func (w *indexWalk) walk(path string, s spot, depth int, aliased bool) bool {
+	if _, seen := w.idx[path]; seen {
 		return true
 	}
-	if len(idx) >= maxSpots {
-		return false
-	}
-	idx[path] = s
 	n := s.val
+	switch {
+	case len(w.idx) >= maxSpots:
+		return w.fail(n, "document has more than %d fields, aliases expanded", maxSpots)
+	case depth > MaxDepth:
+		return w.fail(n, "document nests deeper than %d levels (MaxDepth)", MaxDepth)
+	}
+	if aliased {
+		if w.aliased++; w.aliased > MaxAliasNodes {
+			return w.fail(n, "document reaches more than %d nodes through aliases and merge keys (MaxAliasNodes)", MaxAliasNodes)
+		}
+	}
+	w.idx[path] = s
 	switch n.Kind {
 	case yaml.MappingNode:
-		dropDuplicates(n, written)
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k := resolve(n.Content[i])
-			if k.Tag == "!!merge" {
-				k.Tag = "!!str" // "<<" is a key like any other: unknown, and not merged in
-			}
-			if !idx.walk(joinPath(path, k.Value), spot{key: k, val: resolve(n.Content[i+1])}, written) {
+		dropDuplicates(n, w.written)
+		ps, _, err := mergedPairs(n, aliased)
+		if err != nil {
+			return w.fail(err.at, "%s", err.msg)
+		}
+		for _, p := range ps {
+			if !w.walk(joinPath(path, p.key.Value), spot{key: p.key, val: resolve(p.val)}, depth+1, p.aliased || p.val.Kind == yaml.AliasNode) {
 				return false
 			}
 		}
 	case yaml.SequenceNode:
 		for i, c := range n.Content {
-			if !idx.walk(fmt.Sprintf("%s[%d]", path, i), spot{val: resolve(c)}, written) {
+			if !w.walk(fmt.Sprintf("%s[%d]", path, i), spot{val: resolve(c)}, depth+1, aliased || c.Kind == yaml.AliasNode) {
 				return false
 			}
 		}
 	}
 	return true
+}
+
+// pair is a key and value of a mapping, merged in or not.
+type pair struct {
+	key, val *yaml.Node
+	// aliased tells whether the pair was reached through an alias.
+	aliased bool
+	// merged tells whether the pair came from a merge key.
+	merged bool
+}
+
+// isMerge tells whether key is the merge key "<<".
+func isMerge(key *yaml.Node) bool {
+	return key.Kind == yaml.ScalarNode && key.Value == "<<" && (key.Tag == "!!merge" || key.Tag == "" || key.Tag == "!")
+}
+
+// mergedPairs returns the pairs of mapping n as yaml.v3 decodes them: its own keys
+// first (the first of a key written twice), then those of its merge key's mappings not
+// set yet, earlier mappings first. The merge key itself is left out, and so are merge
+// values that are not mappings: they are returned as bad.
+func mergedPairs(n *yaml.Node, aliased bool) ([]pair, []*yaml.Node, *limitError) {
+	var out []pair
+	var bad []*yaml.Node
+	seen := map[string]bool{}
+	budget := MaxAliasNodes
+	var add func(m *yaml.Node, aliased, merged bool, depth int) *limitError
+	add = func(m *yaml.Node, aliased, merged bool, depth int) *limitError {
+		if depth > MaxDepth {
+			return &limitError{m, fmt.Sprintf("merge keys nest deeper than %d levels (MaxDepth)", MaxDepth)}
+		}
+		var merges []*yaml.Node
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			k := resolve(m.Content[i])
+			if isMerge(k) {
+				merges = append(merges, m.Content[i+1])
+				continue
+			}
+			if budget--; budget < 0 {
+				return &limitError{k, fmt.Sprintf("document reaches more than %d nodes through aliases and merge keys (MaxAliasNodes)", MaxAliasNodes)}
+			}
+			if !seen[k.Value] {
+				seen[k.Value] = true
+				out = append(out, pair{key: k, val: m.Content[i+1], aliased: aliased, merged: merged})
+			}
+		}
+		for _, v := range merges {
+			var srcs []*yaml.Node
+			if r := resolve(v); r.Kind == yaml.SequenceNode {
+				srcs = r.Content
+			} else {
+				srcs = []*yaml.Node{v}
+			}
+			for _, src := range srcs {
+				r := resolve(src)
+				if r.Kind != yaml.MappingNode {
+					bad = append(bad, src)
+					continue
+				}
+				if err := add(r, aliased || src.Kind == yaml.AliasNode || v.Kind == yaml.AliasNode, true, depth+1); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	err := add(n, aliased, false, 0)
+	return out, bad, err
 }
 
 // dropDuplicates removes the later of keys written twice from mapping n, keeping its
@@ -298,7 +395,8 @@ func knownFields(def any) []string {
 }
 
 // mapping checks that the value at path is a mapping (null is an empty one). It
-// reports duplicate keys and keys not in allowed (unless allowed is nil).
+// reports duplicate keys and keys not in allowed (unless allowed is nil), merged-in
+// keys included.
 func (d *decoder) mapping(path, what string, allowed []string) bool {
 	n := d.node(path)
 	if n.Kind != yaml.MappingNode {
@@ -318,11 +416,29 @@ func (d *decoder) mapping(path, what string, allowed []string) bool {
 		switch key := k.Value; {
 		case seen[key]:
 			d.errorf(k, "%s: field %q is set twice", what, key)
+		case isMerge(k):
+			seen[key] = true
 		case allowed != nil && !slices.Contains(allowed, key):
 			seen[key] = true
-			d.errorf(k, "%s: unknown field %q (known: %s)", what, key, strings.Join(allowed, ", "))
+			d.errorf(k, "%s: unknown field %q (known: %s)", what, quoted(key), strings.Join(allowed, ", "))
 		default:
 			seen[key] = true
+		}
+	}
+	ps, bad, err := mergedPairs(n, false)
+	if err != nil {
+		d.errorf(err.at, "%s: %s", what, err.msg)
+		return false
+	}
+	for _, b := range bad {
+		d.errorf(b, "%s: merge key <<: the value must be a mapping or a list of mappings", what)
+	}
+	if len(bad) > 0 {
+		return false
+	}
+	for _, p := range ps {
+		if p.merged && allowed != nil && !slices.Contains(allowed, p.key.Value) {
+			d.errorf(p.key, "%s: unknown field %q merged in (known: %s)", what, quoted(p.key.Value), strings.Join(allowed, ", "))
 		}
 	}
 	return true
@@ -353,21 +469,17 @@ func (d *decoder) labels(path string, lists bool) map[string]string {
 		return nil
 	}
 	n := d.node(path)
-	out := make(map[string]string, len(n.Content)/2)
-	seen := make(map[string]bool, len(n.Content)/2)
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := resolve(n.Content[i]), resolve(n.Content[i+1])
-		if seen[k.Value] {
-			continue
-		}
-		seen[k.Value] = true
+	ps, _, _ := mergedPairs(n, false) // checked by mapping
+	out := make(map[string]string, len(ps))
+	for _, p := range ps {
+		k, v := p.key, resolve(p.val)
 		switch {
 		case v.Kind == yaml.ScalarNode:
 			out[k.Value] = v.Value
 		case lists && v.Kind == yaml.SequenceNode:
 			out[k.Value] = d.labelList(k.Value, v)
 		default:
-			d.errorf(k, "label %q must be a string", k.Value)
+			d.errorf(k, "label %q must be a string", quoted(k.Value))
 		}
 	}
 	return out
@@ -385,4 +497,17 @@ func (d *decoder) labelList(label string, n *yaml.Node) string {
 		parts = append(parts, item.Value)
 	}
 	return strings.Join(parts, ",")
+}
+
+// maxQuoted is the longest text an error quotes from a file; longer ones are cut.
+const maxQuoted = 64
+
+// quoted returns v cut to maxQuoted characters, for an error to quote: an error
+// must not echo a file's content at length.
+func quoted(v string) string {
+	r := []rune(v)
+	if len(r) <= maxQuoted {
+		return v
+	}
+	return string(r[:maxQuoted]) + "…"
 }

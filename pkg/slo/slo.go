@@ -10,8 +10,26 @@ import (
 	"github.com/nines-slo/nines/pkg/series"
 )
 
-// NamePattern is the pattern every SLO name must match.
+// NamePattern is the pattern every SLO name must match; names are RFC 1123 labels,
+// as OpenSLO's metadata.name, so they are also at most MaxNameLength long.
 var NamePattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`)
+
+// MaxNameLength is the longest SLO name (an RFC 1123 label).
+const MaxNameLength = 63
+
+// CheckName returns why name is not an RFC 1123 label (at most 63 lowercase letters,
+// digits and inner dashes), or nil.
+func CheckName(name string) error {
+	switch {
+	case name == "":
+		return fmt.Errorf("name is required")
+	case len(name) > MaxNameLength:
+		return fmt.Errorf("name %q is %d characters long: names are RFC 1123 labels of at most %d characters", name[:MaxNameLength]+"…", len(name), MaxNameLength)
+	case !NamePattern.MatchString(name):
+		return fmt.Errorf("name %q must consist of lowercase letters, digits and inner dashes ([a-z0-9-]+)", name)
+	}
+	return nil
+}
 
 // Location is where a definition came from: a file (or "inline") and a 1-based line.
 type Location struct {

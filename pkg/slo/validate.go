@@ -77,11 +77,8 @@ func (s *SLO) ValidateFields(fields Fields) []*Error {
 }
 
 func (v *validator) name() {
-	switch {
-	case v.s.Name == "":
-		v.errorf("name", "name is required")
-	case !NamePattern.MatchString(v.s.Name):
-		v.errorf("name", "name %q must consist of lowercase letters, digits and inner dashes ([a-z0-9-]+)", v.s.Name)
+	if err := CheckName(v.s.Name); err != nil {
+		v.errorf("name", "%v", err)
 	}
 }
 

@@ -2,6 +2,7 @@ package slo
 
 import (
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -197,4 +198,12 @@ func TestCheckCounterQuery(t *testing.T) {
 		err := CheckCounterQuery(q)
 		assert.Equal(t, ok, err == nil, "%s: %v", q, err)
 	}
+}
+
+func TestNameIsRFC1123Label(t *testing.T) {
+	assert.NoError(t, CheckName(strings.Repeat("a", 63)))
+	assert.EqualError(t, CheckName(strings.Repeat("a", 64)), `name "`+strings.Repeat("a", 63)+`…" is 64 characters long: names are RFC 1123 labels of at most 63 characters`)
+	assert.Error(t, CheckName("Bad_Name"))
+	assert.Error(t, CheckName("-a"))
+	assert.EqualError(t, CheckName(""), "name is required")
 }

@@ -47,6 +47,26 @@ func TestValidate(t *testing.T) {
 	require.Equal(t, exitUsage, code)
 }
 
+func TestValidateNoSLOs(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("not definitions"), 0o600))
+	code, out, errs := runCLI(t, "validate", dir)
+	require.Equal(t, exitFailed, code)
+	require.Empty(t, out)
+	require.Equal(t, "nines: no SLO definitions found in "+dir+"\n0 SLOs valid, 0 errors\n", errs)
+
+	// Each path must hold some.
+	code, _, errs = runCLI(t, "validate", "../../../provisioning/slos", dir)
+	require.Equal(t, exitFailed, code)
+	require.Contains(t, errs, "nines: no SLO definitions found in "+dir+"\n")
+
+	empty := filepath.Join(dir, "empty.yaml")
+	require.NoError(t, os.WriteFile(empty, []byte("# nothing yet\n"), 0o600))
+	code, _, errs = runCLI(t, "validate", empty)
+	require.Equal(t, exitFailed, code)
+	require.Contains(t, errs, "nines: no SLO definitions found in "+empty+"\n")
+}
+
 func TestUsageErrors(t *testing.T) {
 	for _, args := range [][]string{
 		{}, {"frobnicate"}, {"report"}, {"report", "--format", "xml", "--demo"},

@@ -4,6 +4,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"path/filepath"
+	"strings"
 
 	"github.com/nines-slo/nines/pkg/definitions"
 )
@@ -23,10 +25,36 @@ func cmdValidate(args []string, stdout, stderr io.Writer) int {
 	for _, e := range res.Errors {
 		fmt.Fprintln(stdout, e.Error())
 	}
-	if len(res.Errors) > 0 {
+	empty := false
+	for _, p := range fs.Args() {
+		if !found(res, p) {
+			fmt.Fprintf(stderr, "%sno SLO definitions found in %s\n", errorPrefix, p)
+			empty = true
+		}
+	}
+	if len(res.Errors) > 0 || empty {
 		fmt.Fprintf(stderr, "%d SLOs valid, %d errors\n", len(res.SLOs), len(res.Errors))
 		return exitFailed
 	}
 	fmt.Fprintf(stderr, "%d SLOs valid\n", len(res.SLOs))
 	return exitOK
+}
+
+// found tells whether the load read an SLO, valid or not, from path p (a file or a folder).
+func found(res definitions.Result, p string) bool {
+	in := func(file string) bool {
+		rel, err := filepath.Rel(filepath.Clean(p), file)
+		return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+	}
+	for _, s := range res.SLOs {
+		if in(s.Source.File) {
+			return true
+		}
+	}
+	for _, e := range res.Errors {
+		if in(e.File) {
+			return true
+		}
+	}
+	return false
 }

@@ -31,6 +31,10 @@ var (
 	_ instancemgmt.InstanceDisposer = (*Datasource)(nil)
 )
 
+// relativePathsForTests lets the package's tests name their fixtures relative to the
+// package (their golden frames show those paths); the plugin refuses relative paths.
+var relativePathsForTests = false
+
 // Datasource is one configured Nines data source.
 type Datasource struct {
 	settings  Settings
@@ -50,7 +54,7 @@ func NewDatasource(ctx context.Context, s backend.DataSourceInstanceSettings) (i
 		return nil, err
 	}
 	ds := &Datasource{settings: st, Now: time.Now}
-	ds.defs = definitions.NewStore(st.DefinitionPaths, st.Definitions)
+	ds.defs = definitions.NewStoreWith(st.DefinitionPaths, st.Definitions, definitions.Options{AbsolutePaths: !relativePathsForTests})
 	client, err := newHTTPClient(ctx, s)
 	if err == nil {
 		var src *source.Client

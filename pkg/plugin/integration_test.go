@@ -21,7 +21,10 @@ import (
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
-func TestMain(m *testing.M) { promtest.Main(m) }
+func TestMain(m *testing.M) {
+	relativePathsForTests = true // fixtures are named relative to the package; the plugin refuses that
+	promtest.Main(m)
+}
 
 // newTestDatasource builds an instance the way Grafana does, from settings JSON.
 func newTestDatasource(t testing.TB, url string, jsonData map[string]any) *Datasource {

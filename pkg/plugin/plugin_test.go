@@ -231,3 +231,17 @@ func TestUnknownSLONamesTheFailedFile(t *testing.T) {
 	require.ErrorContains(t, err, `unknown SLO "checkout"`)
 	require.ErrorContains(t, err, "slos/broken.yaml:")
 }
+
+// The plugin reads definitions only from absolute paths an admin named: an empty or a
+// relative path would read from Grafana's working directory.
+func TestDefinitionPathsMustBeAbsolute(t *testing.T) {
+	relativePathsForTests = false
+	t.Cleanup(func() { relativePathsForTests = true })
+	for _, p := range []string{"", "testdata/slos.yaml", "/etc/../etc/nines"} {
+		ds := newTestDatasource(t, "", map[string]any{"definitionPaths": []string{p}})
+		res := ds.defs.Current()
+		require.Empty(t, res.SLOs, "%q", p)
+		require.NotEmpty(t, res.Errors, "%q", p)
+		t.Logf("%q: %s", p, res.Errors[0])
+	}
+}

@@ -43,3 +43,14 @@ fi
 
 echo "== go: tests with -race (unit, golden frames, integration against a real Prometheus and VictoriaMetrics, end to end over gRPC)"
 CI="${CI:-}" go test -race -count=1 -timeout 60m ./pkg/...
+
+echo "== go: fuzz targets, ${FUZZTIME:-10s} each (a crasher lands in the package's testdata/fuzz)"
+for target in \
+  "FuzzNative ./pkg/definitions/" \
+  "FuzzOpenSLO ./pkg/definitions/" \
+  "FuzzQueryModel ./pkg/models/" \
+  "FuzzBuilders ./pkg/promql/" \
+  "FuzzValidate ./pkg/plugin/"; do
+  set -- $target
+  go test -run '^$' -fuzz "^$1\$" -fuzztime "${FUZZTIME:-10s}" -timeout 120s "$2"
+done

@@ -4,12 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
 
-	v1 "github.com/prometheus/client_golang/api/prometheus/v1"
-	"github.com/prometheus/common/model"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -279,7 +280,7 @@ func (c *Client) fetchChunks(ctx context.Context, run *rangeRun, todo []int) (in
 	}
 	err := g.Wait()
 	if err == nil && ctx.Err() != nil {
-		err = c.wrap(ctx, fmt.Sprintf("range query %q", run.query), 0, ctx.Err())
+		err = c.wrap(ctx, fmt.Sprintf("range query %q", run.query), ctx.Err())
 	}
 	return int(requests.Load()), err
 }
@@ -350,47 +351,55 @@ func (c *Client) cached(query string, step, phase int64, ch chunk) (chunkResult,
 func (c *Client) fetch(ctx context.Context, query string, ch chunk, step int64) (chunkResult, []string, []string, error) {
 	from, to := time.UnixMilli(ch.from).UTC(), time.UnixMilli(ch.to).UTC()
 	op := fmt.Sprintf("range query %q from %s to %s step %v", query, from.Format(time.RFC3339), to.Format(time.RFC3339), time.Duration(step)*time.Millisecond)
-	var (
-		val   model.Value
-		warns v1.Warnings
-		infos v1.Infos
-	)
-	var opts []v1.Option
+	args := url.Values{"query": {query}, "start": {formatTime(from)}, "end": {formatTime(to)},
+		"step": {strconv.FormatFloat((time.Duration(step) * time.Millisecond).Seconds(), 'f', -1, 64)}}
 	if d := lookbackDelta(ctx); d > 0 {
-		opts = append(opts, v1.WithLookbackDelta(d))
+		args.Set("lookback_delta", d.String())
 	}
-	_, err := c.call(ctx, op, func(ctx context.Context) error {
-		var err error
-		val, warns, infos, err = c.api.QueryRange(ctx, query, v1.Range{Start: from, End: to, Step: time.Duration(step) * time.Millisecond}, opts...)
-		return err
-	})
+	var res apiResult
+	env, _, err := c.do(ctx, op, apiRequest{path: "api/v1/query_range", args: args, post: true}, decodeResult(&res))
 	if err != nil {
 		return chunkResult{}, nil, nil, err
 	}
-	m, ok := val.(model.Matrix)
-	if !ok {
-		return chunkResult{}, nil, nil, downstream("%s: unexpected result type %s, want matrix", op, typeOf(val))
+	if res.resultType != "matrix" {
+		return chunkResult{}, nil, nil, downstream("%s: unexpected result type %s, want matrix", op, res.typeName())
 	}
 	n := int((ch.to-ch.from)/step) + 1
 	r := chunkResult{from: ch.from, to: ch.to}
-	for _, ss := range m {
-		if len(ss.Histograms) > 0 {
+	for _, ss := range res.series {
+		if ss.histogram() {
 			return chunkResult{}, nil, nil, fmt.Errorf("%s: native histogram results are not supported; query a float series", op)
 		}
-		sr := seriesResult{metric: ss.Metric.String(), labels: map[string]string{}, values: make([]float64, n), present: make([]bool, n)}
+		sr := seriesResult{metric: metricKey(ss.Metric), labels: map[string]string{}, values: make([]float64, n), present: make([]bool, n)}
 		for k, v := range ss.Metric {
-			sr.labels[string(k)] = string(v)
+			sr.labels[k] = v
 		}
 		for _, p := range ss.Values {
-			ts := int64(p.Timestamp)
-			if ts < ch.from || ts > ch.to || (ts-ch.from)%step != 0 {
-				return chunkResult{}, nil, nil, downstream("%s: point at %d ms is off the requested grid", op, ts)
+			if p.t < ch.from || p.t > ch.to || (p.t-ch.from)%step != 0 {
+				return chunkResult{}, nil, nil, downstream("%s: point at %d ms is off the requested grid", op, p.t)
 			}
-			i := int((ts - ch.from) / step)
-			sr.values[i] = float64(p.Value)
+			i := int((p.t - ch.from) / step)
+			sr.values[i] = p.v
 			sr.present[i] = true
 		}
 		r.series = append(r.series, sr)
 	}
-	return r, warns, infos, nil
+	return r, env.warnings, env.infos, nil
+}
+
+// metricKey identifies a series by its labels.
+func metricKey(m map[string]string) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		b.WriteString(strconv.Quote(k))
+		b.WriteByte('=')
+		b.WriteString(strconv.Quote(m[k]))
+		b.WriteByte(',')
+	}
+	return b.String()
 }

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -24,6 +23,8 @@ const (
 	DefaultTimeout        = 30 * time.Second
 	DefaultMaxConcurrency = 4
 	DefaultMaxPoints      = 10000
+	// DefaultMaxBodyBytes is the largest answer read by default: 64 MiB.
+	DefaultMaxBodyBytes = 64 << 20
 	// SplitForParallel is the SplitPoints the plugin and the command line use: ranges of
 	// more than about 512 points per request in flight are split to run concurrently.
 	SplitForParallel = 512
@@ -52,6 +53,9 @@ type Config struct {
 	// (rounded up to a power of two, so boundaries stay put across refreshes) so that up to
 	// MaxConcurrency of them run at once; 0 splits only at MaxPoints.
 	SplitPoints int
+	// MaxBodyBytes bounds the size of one answer read from the source; a larger answer fails
+	// its query with an error instead of exhausting memory. 0 means DefaultMaxBodyBytes (64 MiB).
+	MaxBodyBytes int64
 	// CacheEntries is the size of the LRU cache of past chunks; 0 disables the cache.
 	CacheEntries int
 	// Now is the clock, for tests; default time.Now.
@@ -89,8 +93,8 @@ func New(cfg Config) (*Client, error) {
 	if u.Host == "" {
 		return nil, errors.New("metrics source URL has no host")
 	}
-	if cfg.Timeout < 0 || cfg.MaxConcurrency < 0 || cfg.MaxPoints < 0 || cfg.CacheEntries < 0 || cfg.SplitPoints < 0 {
-		return nil, errors.New("metrics source: timeout, concurrency, points and cache size must not be negative")
+	if cfg.Timeout < 0 || cfg.MaxConcurrency < 0 || cfg.MaxPoints < 0 || cfg.CacheEntries < 0 || cfg.SplitPoints < 0 || cfg.MaxBodyBytes < 0 {
+		return nil, errors.New("metrics source: timeout, concurrency, points, cache and answer size must not be negative")
 	}
 	if cfg.Timeout == 0 {
 		cfg.Timeout = DefaultTimeout
@@ -103,6 +107,9 @@ func New(cfg Config) (*Client, error) {
 	}
 	if cfg.MaxPoints > PrometheusMaxPoints {
 		return nil, fmt.Errorf("metrics source: max points %d is above Prometheus's limit of %d", cfg.MaxPoints, PrometheusMaxPoints)
+	}
+	if cfg.MaxBodyBytes == 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -123,7 +130,7 @@ func New(cfg Config) (*Client, error) {
 		url:       shown.Redacted(),
 		host:      u.Host,
 		timeout:   cfg.Timeout,
-		maxBody:   math.MaxInt64,
+		maxBody:   cfg.MaxBodyBytes,
 		maxPoints: cfg.MaxPoints,
 		split:     cfg.SplitPoints,
 		sem:       make(chan struct{}, cfg.MaxConcurrency),

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
@@ -15,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // apiRequest is one request to the Prometheus HTTP API.
@@ -36,24 +38,91 @@ type envelope struct {
 	partial   bool // VictoriaMetrics's isPartial: some storage nodes did not answer
 }
 
+// maxRetries is how many times a request is sent again after an answer that asks for it
+// (429, 502, 503, 504).
+const maxRetries = 2
+
+// defaultBackoff is the wait before the first retry when the answer has no Retry-After;
+// it doubles with each retry.
+const defaultBackoff = 250 * time.Millisecond
+
 // do sends one API request under the concurrency bound and the per-request timeout (which
-// covers reading the answer) and decodes the answer's envelope, passing its data to data.
-// It returns the envelope, the HTTP status of the answer (0 when there was none) and an
-// error naming the source and the operation op.
-func (c *Client) do(ctx context.Context, op string, r apiRequest, data func(*json.Decoder) error) (envelope, int, error) {
+// covers reading the answer, and the retries) and decodes the answer's envelope, passing
+// its data to data. An answer of 429, 502, 503 or 504 is retried at most maxRetries
+// times, after its Retry-After or a backoff, but never past the timeout. It returns the
+// envelope, the HTTP status of the last answer (0 when there was none), the number of
+// requests sent and an error naming the source and the operation op.
+func (c *Client) do(ctx context.Context, op string, r apiRequest, data func(*json.Decoder) error) (envelope, int, int, error) {
 	select {
 	case c.sem <- struct{}{}:
 	case <-ctx.Done():
-		return envelope{}, 0, c.fail(ctx, ctx, op, &answerError{kind: kindTransport, cause: ctx.Err()})
+		return envelope{}, 0, 0, c.fail(ctx, ctx, op, &answerError{kind: kindTransport, cause: ctx.Err()})
 	}
 	defer func() { <-c.sem }()
 	rctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	env, status, err := c.send(rctx, r, data)
-	if err != nil {
-		return env, status, c.fail(ctx, rctx, op, err)
+	for attempt := 0; ; attempt++ {
+		env, status, err := c.send(rctx, r, data)
+		if err == nil {
+			return env, status, attempt + 1, nil
+		}
+		wait, again := c.retryWait(rctx, err, attempt)
+		if !again {
+			return env, status, attempt + 1, c.fail(ctx, rctx, op, err)
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-rctx.Done():
+			t.Stop()
+			if ctx.Err() != nil {
+				err = &answerError{kind: kindTransport, cause: ctx.Err()}
+			}
+			return env, status, attempt + 1, c.fail(ctx, rctx, op, err)
+		}
 	}
-	return env, status, nil
+}
+
+// retryWait says whether a failed attempt is retried and after how long: only answers
+// that ask for a retry, at most maxRetries times, and only when the wait ends before the
+// request's deadline.
+func (c *Client) retryWait(ctx context.Context, e *answerError, attempt int) (time.Duration, bool) {
+	if attempt >= maxRetries || e.kind != kindStatus {
+		return 0, false
+	}
+	switch e.status {
+	case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+	default:
+		return 0, false
+	}
+	wait := c.backoff << attempt
+	wait += rand.N(wait/2 + 1) // spread the retries of concurrent requests
+	if ra, ok := parseRetryAfter(e.retryAfter, time.Now()); ok {
+		wait = ra
+	}
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) <= wait {
+		return 0, false
+	}
+	return wait, true
+}
+
+// parseRetryAfter reads a Retry-After header: seconds or an HTTP date (a past date is no wait).
+func parseRetryAfter(h string, now time.Time) (time.Duration, bool) {
+	h = strings.TrimSpace(h)
+	if h == "" {
+		return 0, false
+	}
+	if secs, err := strconv.ParseInt(h, 10, 64); err == nil {
+		if secs < 0 || secs > 1<<31 {
+			return 0, false
+		}
+		return time.Duration(secs) * time.Second, true
+	}
+	t, err := http.ParseTime(h)
+	if err != nil {
+		return 0, false
+	}
+	return max(t.Sub(now), 0), true
 }
 
 // send sends the request, with the GET fallback for POST, and decodes the answer.
@@ -136,7 +205,7 @@ func (c *Client) once(ctx context.Context, r apiRequest, post bool, data func(*j
 // statusError reads the start of an answer with an HTTP error status and describes it.
 func (c *Client) statusError(resp *http.Response, body io.Reader, html bool) *answerError {
 	status := resp.StatusCode
-	e := &answerError{kind: kindStatus, status: status, errorType: "client_error"}
+	e := &answerError{kind: kindStatus, status: status, errorType: "client_error", retryAfter: resp.Header.Get("Retry-After")}
 	if status >= 500 {
 		e.errorType = "server_error"
 	}
@@ -200,12 +269,13 @@ const (
 
 // answerError is a failed request before it is worded.
 type answerError struct {
-	kind      int
-	status    int
-	errorType string
-	detail    string
-	max       int64
-	cause     error
+	kind       int
+	status     int
+	errorType  string
+	detail     string
+	max        int64
+	retryAfter string // the Retry-After header of an error status
+	cause      error
 }
 
 // fail words a failed request: who failed and how, then the operation. ctx is the

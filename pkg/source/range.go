@@ -269,8 +269,8 @@ func (c *Client) fetchChunks(ctx context.Context, run *rangeRun, todo []int) (in
 			if gctx.Err() != nil {
 				return nil
 			}
-			requests.Add(1)
-			r, w, inf, err := c.fetch(gctx, run.query, run.chunks[i], run.st)
+			r, w, inf, sent, err := c.fetch(gctx, run.query, run.chunks[i], run.st)
+			requests.Add(int64(max(sent, 1)))
 			if err != nil {
 				return err
 			}
@@ -348,7 +348,8 @@ func (c *Client) cached(query string, step, phase int64, ch chunk) (chunkResult,
 }
 
 // fetch runs the range query of one chunk and puts its single series on the chunk's grid.
-func (c *Client) fetch(ctx context.Context, query string, ch chunk, step int64) (chunkResult, []string, []string, error) {
+// It returns the number of requests sent.
+func (c *Client) fetch(ctx context.Context, query string, ch chunk, step int64) (chunkResult, []string, []string, int, error) {
 	from, to := time.UnixMilli(ch.from).UTC(), time.UnixMilli(ch.to).UTC()
 	op := fmt.Sprintf("range query %q from %s to %s step %v", query, from.Format(time.RFC3339), to.Format(time.RFC3339), time.Duration(step)*time.Millisecond)
 	args := url.Values{"query": {query}, "start": {formatTime(from)}, "end": {formatTime(to)},
@@ -357,18 +358,18 @@ func (c *Client) fetch(ctx context.Context, query string, ch chunk, step int64) 
 		args.Set("lookback_delta", d.String())
 	}
 	var res apiResult
-	env, _, err := c.do(ctx, op, apiRequest{path: "api/v1/query_range", args: args, post: true}, decodeResult(&res))
+	env, _, sent, err := c.do(ctx, op, apiRequest{path: "api/v1/query_range", args: args, post: true}, decodeResult(&res))
 	if err != nil {
-		return chunkResult{}, nil, nil, err
+		return chunkResult{}, nil, nil, sent, err
 	}
 	if res.resultType != "matrix" {
-		return chunkResult{}, nil, nil, downstream("%s: unexpected result type %s, want matrix", op, res.typeName())
+		return chunkResult{}, nil, nil, sent, downstream("%s: unexpected result type %s, want matrix", op, res.typeName())
 	}
 	n := int((ch.to-ch.from)/step) + 1
 	r := chunkResult{from: ch.from, to: ch.to}
 	for _, ss := range res.series {
 		if ss.histogram() {
-			return chunkResult{}, nil, nil, fmt.Errorf("%s: native histogram results are not supported; query a float series", op)
+			return chunkResult{}, nil, nil, sent, fmt.Errorf("%s: native histogram results are not supported; query a float series", op)
 		}
 		sr := seriesResult{metric: metricKey(ss.Metric), labels: map[string]string{}, values: make([]float64, n), present: make([]bool, n)}
 		for k, v := range ss.Metric {
@@ -376,7 +377,7 @@ func (c *Client) fetch(ctx context.Context, query string, ch chunk, step int64) 
 		}
 		for _, p := range ss.Values {
 			if p.t < ch.from || p.t > ch.to || (p.t-ch.from)%step != 0 {
-				return chunkResult{}, nil, nil, downstream("%s: point at %d ms is off the requested grid", op, p.t)
+				return chunkResult{}, nil, nil, sent, downstream("%s: point at %d ms is off the requested grid", op, p.t)
 			}
 			i := int((p.t - ch.from) / step)
 			sr.values[i] = p.v
@@ -384,7 +385,7 @@ func (c *Client) fetch(ctx context.Context, query string, ch chunk, step int64) 
 		}
 		r.series = append(r.series, sr)
 	}
-	return r, env.warnings, env.infos, nil
+	return r, env.warnings, env.infos, sent, nil
 }
 
 // metricKey identifies a series by its labels.

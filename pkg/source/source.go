@@ -70,6 +70,7 @@ type Client struct {
 	host      string   // host:port, for messages
 	timeout   time.Duration
 	maxBody   int64
+	backoff   time.Duration // before the first retry
 	maxPoints int
 	split     int
 	sem       chan struct{}
@@ -131,6 +132,7 @@ func New(cfg Config) (*Client, error) {
 		host:      u.Host,
 		timeout:   cfg.Timeout,
 		maxBody:   cfg.MaxBodyBytes,
+		backoff:   defaultBackoff,
 		maxPoints: cfg.MaxPoints,
 		split:     cfg.SplitPoints,
 		sem:       make(chan struct{}, cfg.MaxConcurrency),
@@ -246,7 +248,7 @@ func (c *Client) query(ctx context.Context, query string, t time.Time) (apiResul
 	var res apiResult
 	op := fmt.Sprintf("query %q at %s", query, t.UTC().Format(time.RFC3339))
 	args := url.Values{"query": {query}, "time": {formatTime(t)}}
-	_, _, err := c.do(ctx, op, apiRequest{path: "api/v1/query", args: args, post: true}, decodeResult(&res))
+	_, _, _, err := c.do(ctx, op, apiRequest{path: "api/v1/query", args: args, post: true}, decodeResult(&res))
 	return res, op, err
 }
 
@@ -313,7 +315,7 @@ func (c *Client) Version(ctx context.Context) (string, error) {
 	var info struct {
 		Version string `json:"version"`
 	}
-	_, status, err := c.do(ctx, "buildinfo request", apiRequest{path: "api/v1/status/buildinfo"}, func(dec *json.Decoder) error {
+	_, status, _, err := c.do(ctx, "buildinfo request", apiRequest{path: "api/v1/status/buildinfo"}, func(dec *json.Decoder) error {
 		return dec.Decode(&info)
 	})
 	if err == nil {
@@ -345,7 +347,7 @@ func (c *Client) LabelValues(ctx context.Context, label string, match string, st
 	}
 	var vals []string
 	op := fmt.Sprintf("label values of %q for %q", label, match)
-	if _, _, err := c.do(ctx, op, apiRequest{path: "api/v1/label/" + label + "/values", args: args}, func(dec *json.Decoder) error {
+	if _, _, _, err := c.do(ctx, op, apiRequest{path: "api/v1/label/" + label + "/values", args: args}, func(dec *json.Decoder) error {
 		return dec.Decode(&vals)
 	}); err != nil {
 		return nil, err

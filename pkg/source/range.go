@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/url"
 	"slices"
 	"strconv"
@@ -168,7 +169,43 @@ func (c *Client) RangeGroups(ctx context.Context, query string, start, end time.
 	}
 	groups := run.assemble()
 	c.storeFetched(run)
+	if w := nonFinite(query, groups); w != "" {
+		stats.Warnings = appendNew(stats.Warnings, w)
+	}
 	return groups, stats, nil
+}
+
+// nonFinite returns a warning naming the first NaN or infinite value of groups, or "" when
+// there is none. Such values are returned as they came (a gauge's average over nothing is
+// NaN), but counts can never be NaN or infinite, so the caller gets to see them.
+func nonFinite(query string, groups []Group) string {
+	var (
+		n     int
+		first float64
+		at    time.Time
+	)
+	for _, g := range groups {
+		for i, v := range g.Values {
+			if g.Present[i] && (math.IsNaN(v) || math.IsInf(v, 0)) {
+				if n == 0 || g.At(i).Before(at) {
+					first, at = v, g.At(i)
+				}
+				n++
+			}
+		}
+	}
+	if n == 0 {
+		return ""
+	}
+	w := fmt.Sprintf("the metrics source answered %s at %s for query %q", strconv.FormatFloat(first, 'f', -1, 64), at.UTC().Format(time.RFC3339), query)
+	switch n {
+	case 1:
+	case 2:
+		w += " (and 1 more NaN or infinite value)"
+	default:
+		w += fmt.Sprintf(" (and %d more NaN or infinite values)", n-1)
+	}
+	return w
 }
 
 // checkRange validates the arguments of a range query and returns the number of grid points.

@@ -8,13 +8,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -115,12 +113,13 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	hc := &http.Client{}
-	if cfg.HTTPClient != nil {
-		c := *cfg.HTTPClient
-		hc = &c
+	// Each answer is read and closed by the goroutine that sent its request, never by
+	// another (TestConcurrentCancelledRequests): the body readers of Grafana's HTTP client
+	// middlewares are not safe for a Close during a Read.
+	hc := cfg.HTTPClient
+	if hc == nil {
+		hc = &http.Client{}
 	}
-	hc.Transport = lockedBodies{next: hc.Transport}
 	shown := *u
 	shown.User = nil
 	shown.RawQuery = "" // may hold a token
@@ -142,45 +141,6 @@ func New(cfg Config) (*Client, error) {
 		c.cache = newLRU(cfg.CacheEntries)
 	}
 	return c, nil
-}
-
-// lockedBodies wraps each response body so that Read and Close never run at once: the
-// Prometheus client closes the body from another goroutine when the context ends while
-// its reader still reads, and the body readers of Grafana's HTTP client middlewares are
-// not safe for that.
-type lockedBodies struct{ next http.RoundTripper }
-
-// RoundTrip sends the request and wraps the response body.
-func (l lockedBodies) RoundTrip(req *http.Request) (*http.Response, error) {
-	next := l.next
-	if next == nil {
-		next = http.DefaultTransport
-	}
-	resp, err := next.RoundTrip(req)
-	if resp != nil && resp.Body != nil {
-		resp.Body = &lockedBody{rc: resp.Body}
-	}
-	return resp, err
-}
-
-// lockedBody serialises Read and Close of a response body.
-type lockedBody struct {
-	mu sync.Mutex
-	rc io.ReadCloser
-}
-
-// Read reads under the lock.
-func (b *lockedBody) Read(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.rc.Read(p)
-}
-
-// Close closes under the lock.
-func (b *lockedBody) Close() error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.rc.Close()
 }
 
 // Now returns the client's clock (time.Now unless a test set one).

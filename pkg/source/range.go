@@ -384,6 +384,9 @@ func (c *Client) cached(query string, step, phase int64, ch chunk) (chunkResult,
 	return r, true
 }
 
+// partialWarning is the warning of an answer that VictoriaMetrics marks isPartial.
+const partialWarning = "the metrics source answered a partial response (isPartial): some of its data may be missing"
+
 // fetch runs the range query of one chunk and puts its single series on the chunk's grid.
 // It returns the number of requests sent.
 func (c *Client) fetch(ctx context.Context, query string, ch chunk, step int64) (chunkResult, []string, []string, int, error) {
@@ -422,7 +425,11 @@ func (c *Client) fetch(ctx context.Context, query string, ch chunk, step int64) 
 		}
 		r.series = append(r.series, sr)
 	}
-	return r, env.warnings, env.infos, sent, nil
+	warnings := env.warnings
+	if env.partial {
+		warnings = append(warnings, partialWarning)
+	}
+	return r, warnings, env.infos, sent, nil
 }
 
 // metricKey identifies a series by its labels.

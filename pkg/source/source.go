@@ -1,6 +1,8 @@
 // Package source is the client of the Prometheus-compatible metrics source: range and
 // instant queries, label values and version, with chunking, bounded concurrency,
-// per-request timeouts and a cache of chunks that lie wholly in the past.
+// per-request timeouts, bounded retries, a cap on the size of answers and a cache of
+// chunks that lie wholly in the past. Answers are decoded as a stream by its own decoder
+// of the Prometheus API, which ignores fields it does not know.
 package source
 
 import (
@@ -41,7 +43,8 @@ type Config struct {
 	URL string
 	// HTTPClient carries Grafana's auth and TLS settings; nil means a plain client.
 	HTTPClient *http.Client
-	// Timeout bounds each request; default 30s.
+	// Timeout bounds each request, including the reading of its answer and its retries
+	// (429, 502, 503, 504 are sent again at most twice, honouring Retry-After); default 30s.
 	Timeout time.Duration
 	// MaxConcurrency bounds the requests in flight, per Range call and overall; default 4.
 	MaxConcurrency int

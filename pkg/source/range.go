@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
+	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
 
-	v1 "github.com/prometheus/client_golang/api/prometheus/v1"
-	"github.com/prometheus/common/model"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -167,7 +169,43 @@ func (c *Client) RangeGroups(ctx context.Context, query string, start, end time.
 	}
 	groups := run.assemble()
 	c.storeFetched(run)
+	if w := nonFinite(query, groups); w != "" {
+		stats.Warnings = appendNew(stats.Warnings, w)
+	}
 	return groups, stats, nil
+}
+
+// nonFinite returns a warning naming the first NaN or infinite value of groups, or "" when
+// there is none. Such values are returned as they came (a gauge's average over nothing is
+// NaN), but counts can never be NaN or infinite, so the caller gets to see them.
+func nonFinite(query string, groups []Group) string {
+	var (
+		n     int
+		first float64
+		at    time.Time
+	)
+	for _, g := range groups {
+		for i, v := range g.Values {
+			if g.Present[i] && (math.IsNaN(v) || math.IsInf(v, 0)) {
+				if n == 0 || g.At(i).Before(at) {
+					first, at = v, g.At(i)
+				}
+				n++
+			}
+		}
+	}
+	if n == 0 {
+		return ""
+	}
+	w := fmt.Sprintf("the metrics source answered %s at %s for query %q", strconv.FormatFloat(first, 'f', -1, 64), at.UTC().Format(time.RFC3339), query)
+	switch n {
+	case 1:
+	case 2:
+		w += " (and 1 more NaN or infinite value)"
+	default:
+		w += fmt.Sprintf(" (and %d more NaN or infinite values)", n-1)
+	}
+	return w
 }
 
 // checkRange validates the arguments of a range query and returns the number of grid points.
@@ -268,8 +306,8 @@ func (c *Client) fetchChunks(ctx context.Context, run *rangeRun, todo []int) (in
 			if gctx.Err() != nil {
 				return nil
 			}
-			requests.Add(1)
-			r, w, inf, err := c.fetch(gctx, run.query, run.chunks[i], run.st)
+			r, w, inf, sent, err := c.fetch(gctx, run.query, run.chunks[i], run.st)
+			requests.Add(int64(max(sent, 1)))
 			if err != nil {
 				return err
 			}
@@ -279,7 +317,7 @@ func (c *Client) fetchChunks(ctx context.Context, run *rangeRun, todo []int) (in
 	}
 	err := g.Wait()
 	if err == nil && ctx.Err() != nil {
-		err = c.wrap(ctx, fmt.Sprintf("range query %q", run.query), 0, ctx.Err())
+		err = c.wrap(ctx, fmt.Sprintf("range query %q", run.query), ctx.Err())
 	}
 	return int(requests.Load()), err
 }
@@ -346,51 +384,67 @@ func (c *Client) cached(query string, step, phase int64, ch chunk) (chunkResult,
 	return r, true
 }
 
+// partialWarning is the warning of an answer that VictoriaMetrics marks isPartial.
+const partialWarning = "the metrics source answered a partial response (isPartial): some of its data may be missing"
+
 // fetch runs the range query of one chunk and puts its single series on the chunk's grid.
-func (c *Client) fetch(ctx context.Context, query string, ch chunk, step int64) (chunkResult, []string, []string, error) {
+// It returns the number of requests sent.
+func (c *Client) fetch(ctx context.Context, query string, ch chunk, step int64) (chunkResult, []string, []string, int, error) {
 	from, to := time.UnixMilli(ch.from).UTC(), time.UnixMilli(ch.to).UTC()
 	op := fmt.Sprintf("range query %q from %s to %s step %v", query, from.Format(time.RFC3339), to.Format(time.RFC3339), time.Duration(step)*time.Millisecond)
-	var (
-		val   model.Value
-		warns v1.Warnings
-		infos v1.Infos
-	)
-	var opts []v1.Option
+	args := url.Values{"query": {query}, "start": {formatTime(from)}, "end": {formatTime(to)},
+		"step": {strconv.FormatFloat((time.Duration(step) * time.Millisecond).Seconds(), 'f', -1, 64)}}
 	if d := lookbackDelta(ctx); d > 0 {
-		opts = append(opts, v1.WithLookbackDelta(d))
+		args.Set("lookback_delta", d.String())
 	}
-	_, err := c.call(ctx, op, func(ctx context.Context) error {
-		var err error
-		val, warns, infos, err = c.api.QueryRange(ctx, query, v1.Range{Start: from, End: to, Step: time.Duration(step) * time.Millisecond}, opts...)
-		return err
-	})
+	var res apiResult
+	env, _, sent, err := c.do(ctx, op, apiRequest{path: "api/v1/query_range", args: args, post: true}, decodeResult(&res))
 	if err != nil {
-		return chunkResult{}, nil, nil, err
+		return chunkResult{}, nil, nil, sent, err
 	}
-	m, ok := val.(model.Matrix)
-	if !ok {
-		return chunkResult{}, nil, nil, downstream("%s: unexpected result type %s, want matrix", op, typeOf(val))
+	if res.resultType != "matrix" {
+		return chunkResult{}, nil, nil, sent, downstream("%s: unexpected result type %s, want matrix", op, res.typeName())
 	}
 	n := int((ch.to-ch.from)/step) + 1
 	r := chunkResult{from: ch.from, to: ch.to}
-	for _, ss := range m {
-		if len(ss.Histograms) > 0 {
-			return chunkResult{}, nil, nil, fmt.Errorf("%s: native histogram results are not supported; query a float series", op)
+	for _, ss := range res.series {
+		if ss.histogram() {
+			return chunkResult{}, nil, nil, sent, fmt.Errorf("%s: native histogram results are not supported; query a float series", op)
 		}
-		sr := seriesResult{metric: ss.Metric.String(), labels: map[string]string{}, values: make([]float64, n), present: make([]bool, n)}
+		sr := seriesResult{metric: metricKey(ss.Metric), labels: map[string]string{}, values: make([]float64, n), present: make([]bool, n)}
 		for k, v := range ss.Metric {
-			sr.labels[string(k)] = string(v)
+			sr.labels[k] = v
 		}
 		for _, p := range ss.Values {
-			ts := int64(p.Timestamp)
-			if ts < ch.from || ts > ch.to || (ts-ch.from)%step != 0 {
-				return chunkResult{}, nil, nil, downstream("%s: point at %d ms is off the requested grid", op, ts)
+			if p.t < ch.from || p.t > ch.to || (p.t-ch.from)%step != 0 {
+				return chunkResult{}, nil, nil, sent, downstream("%s: point at %d ms is off the requested grid", op, p.t)
 			}
-			i := int((ts - ch.from) / step)
-			sr.values[i] = float64(p.Value)
+			i := int((p.t - ch.from) / step)
+			sr.values[i] = p.v
 			sr.present[i] = true
 		}
 		r.series = append(r.series, sr)
 	}
-	return r, warns, infos, nil
+	warnings := env.warnings
+	if env.partial {
+		warnings = append(warnings, partialWarning)
+	}
+	return r, warnings, env.infos, sent, nil
+}
+
+// metricKey identifies a series by its labels.
+func metricKey(m map[string]string) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		b.WriteString(strconv.Quote(k))
+		b.WriteByte('=')
+		b.WriteString(strconv.Quote(m[k]))
+		b.WriteByte(',')
+	}
+	return b.String()
 }

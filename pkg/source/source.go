@@ -1,23 +1,21 @@
 // Package source is the client of the Prometheus-compatible metrics source: range and
 // instant queries, label values and version, with chunking, bounded concurrency,
-// per-request timeouts and a cache of chunks that lie wholly in the past.
+// per-request timeouts, bounded retries, a cap on the size of answers and a cache of
+// chunks that lie wholly in the past. Answers are decoded as a stream by its own decoder
+// of the Prometheus API, which ignores fields it does not know.
 package source
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
-	"sync"
 	"time"
-
-	"github.com/prometheus/client_golang/api"
-	v1 "github.com/prometheus/client_golang/api/prometheus/v1"
-	"github.com/prometheus/common/model"
 )
 
 // Defaults and limits of Config.
@@ -25,6 +23,8 @@ const (
 	DefaultTimeout        = 30 * time.Second
 	DefaultMaxConcurrency = 4
 	DefaultMaxPoints      = 10000
+	// DefaultMaxBodyBytes is the largest answer read by default: 64 MiB.
+	DefaultMaxBodyBytes = 64 << 20
 	// SplitForParallel is the SplitPoints the plugin and the command line use: ranges of
 	// more than about 512 points per request in flight are split to run concurrently.
 	SplitForParallel = 512
@@ -43,7 +43,8 @@ type Config struct {
 	URL string
 	// HTTPClient carries Grafana's auth and TLS settings; nil means a plain client.
 	HTTPClient *http.Client
-	// Timeout bounds each request; default 30s.
+	// Timeout bounds each request, including the reading of its answer and its retries
+	// (429, 502, 503, 504 are sent again at most twice, honouring Retry-After); default 30s.
 	Timeout time.Duration
 	// MaxConcurrency bounds the requests in flight, per Range call and overall; default 4.
 	MaxConcurrency int
@@ -53,6 +54,9 @@ type Config struct {
 	// (rounded up to a power of two, so boundaries stay put across refreshes) so that up to
 	// MaxConcurrency of them run at once; 0 splits only at MaxPoints.
 	SplitPoints int
+	// MaxBodyBytes bounds the size of one answer read from the source; a larger answer fails
+	// its query with an error instead of exhausting memory. 0 means DefaultMaxBodyBytes (64 MiB).
+	MaxBodyBytes int64
 	// CacheEntries is the size of the LRU cache of past chunks; 0 disables the cache.
 	CacheEntries int
 	// Now is the clock, for tests; default time.Now.
@@ -61,9 +65,13 @@ type Config struct {
 
 // Client talks to one metrics source. It is safe for concurrent use.
 type Client struct {
-	api       v1.API
-	url       string // redacted, for messages
+	hc        *http.Client
+	base      *url.URL // the configured URL, with its credentials, for requests
+	url       string   // redacted, for display
+	host      string   // host:port, for messages
 	timeout   time.Duration
+	maxBody   int64
+	backoff   time.Duration // before the first retry
 	maxPoints int
 	split     int
 	sem       chan struct{}
@@ -87,8 +95,8 @@ func New(cfg Config) (*Client, error) {
 	if u.Host == "" {
 		return nil, errors.New("metrics source URL has no host")
 	}
-	if cfg.Timeout < 0 || cfg.MaxConcurrency < 0 || cfg.MaxPoints < 0 || cfg.CacheEntries < 0 || cfg.SplitPoints < 0 {
-		return nil, errors.New("metrics source: timeout, concurrency, points and cache size must not be negative")
+	if cfg.Timeout < 0 || cfg.MaxConcurrency < 0 || cfg.MaxPoints < 0 || cfg.CacheEntries < 0 || cfg.SplitPoints < 0 || cfg.MaxBodyBytes < 0 {
+		return nil, errors.New("metrics source: timeout, concurrency, points, cache and answer size must not be negative")
 	}
 	if cfg.Timeout == 0 {
 		cfg.Timeout = DefaultTimeout
@@ -102,25 +110,31 @@ func New(cfg Config) (*Client, error) {
 	if cfg.MaxPoints > PrometheusMaxPoints {
 		return nil, fmt.Errorf("metrics source: max points %d is above Prometheus's limit of %d", cfg.MaxPoints, PrometheusMaxPoints)
 	}
+	if cfg.MaxBodyBytes == 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	hc := &http.Client{}
-	if cfg.HTTPClient != nil {
-		c := *cfg.HTTPClient
-		hc = &c
-	}
-	hc.Transport = lockedBodies{next: hc.Transport}
-	ac, err := api.NewClient(api.Config{Address: u.String(), Client: hc})
-	if err != nil {
-		return nil, fmt.Errorf("metrics source client: %s", redact(err.Error()))
+	// Each answer is read and closed by the goroutine that sent its request, never by
+	// another (TestConcurrentCancelledRequests): the body readers of Grafana's HTTP client
+	// middlewares are not safe for a Close during a Read.
+	hc := cfg.HTTPClient
+	if hc == nil {
+		hc = &http.Client{}
 	}
 	shown := *u
 	shown.User = nil
+	shown.RawQuery = "" // may hold a token
+	shown.Fragment = ""
 	c := &Client{
-		api:       v1.NewAPI(statusClient{ac}),
+		hc:        hc,
+		base:      u,
 		url:       shown.Redacted(),
+		host:      u.Host,
 		timeout:   cfg.Timeout,
+		maxBody:   cfg.MaxBodyBytes,
+		backoff:   defaultBackoff,
 		maxPoints: cfg.MaxPoints,
 		split:     cfg.SplitPoints,
 		sem:       make(chan struct{}, cfg.MaxConcurrency),
@@ -132,98 +146,20 @@ func New(cfg Config) (*Client, error) {
 	return c, nil
 }
 
-// lockedBodies wraps each response body so that Read and Close never run at once: the
-// Prometheus client closes the body from another goroutine when the context ends while
-// its reader still reads, and the body readers of Grafana's HTTP client middlewares are
-// not safe for that.
-type lockedBodies struct{ next http.RoundTripper }
-
-// RoundTrip sends the request and wraps the response body.
-func (l lockedBodies) RoundTrip(req *http.Request) (*http.Response, error) {
-	next := l.next
-	if next == nil {
-		next = http.DefaultTransport
-	}
-	resp, err := next.RoundTrip(req)
-	if resp != nil && resp.Body != nil {
-		resp.Body = &lockedBody{rc: resp.Body}
-	}
-	return resp, err
-}
-
-// lockedBody serialises Read and Close of a response body.
-type lockedBody struct {
-	mu sync.Mutex
-	rc io.ReadCloser
-}
-
-// Read reads under the lock.
-func (b *lockedBody) Read(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.rc.Read(p)
-}
-
-// Close closes under the lock.
-func (b *lockedBody) Close() error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.rc.Close()
-}
-
 // Now returns the client's clock (time.Now unless a test set one).
 func (c *Client) Now() time.Time { return c.now() }
 
 // URL returns the source's base URL without credentials, for display.
 func (c *Client) URL() string { return c.url }
 
-// statusKey is the context key under which statusClient records the HTTP status.
-type statusKey struct{}
-
-// statusClient records the HTTP status code of each response in the request's context.
-type statusClient struct{ api.Client }
-
-// Do runs the request and records its status code.
-func (s statusClient) Do(ctx context.Context, req *http.Request) (*http.Response, []byte, error) {
-	resp, body, err := s.Client.Do(ctx, req)
-	if p, ok := ctx.Value(statusKey{}).(*int); ok && resp != nil {
-		*p = resp.StatusCode
-	}
-	return resp, body, err
-}
-
-// call runs one request under the concurrency bound and the per-request timeout; op names it in errors.
-func (c *Client) call(ctx context.Context, op string, f func(ctx context.Context) error) (status int, err error) {
-	select {
-	case c.sem <- struct{}{}:
-	case <-ctx.Done():
-		return 0, c.wrap(ctx, op, 0, ctx.Err())
-	}
-	defer func() { <-c.sem }()
-	rctx, cancel := context.WithTimeout(ctx, c.timeout)
-	defer cancel()
-	rctx = context.WithValue(rctx, statusKey{}, &status)
-	if err := f(rctx); err != nil {
-		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
-			op = fmt.Sprintf("%s: no answer within %v", op, c.timeout)
-		}
-		return status, c.wrap(ctx, op, status, err)
-	}
-	return status, nil
-}
-
-// wrap turns a failed request into an error naming the operation and the status, without credentials.
+// wrap turns a failure outside a request into an error naming the operation, without credentials.
 // Only a cancellation by the caller is not a downstream error.
-func (c *Client) wrap(ctx context.Context, op string, status int, err error) error {
-	msg := op
-	if status != 0 {
-		msg += fmt.Sprintf(": HTTP %d", status)
-	}
-	msg += ": " + errorText(err)
+func (c *Client) wrap(ctx context.Context, op string, err error) error {
+	msg := op + ": " + errorText(err)
 	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
-		return &sourceError{msg: redact(msg), cause: err, status: status}
+		return &sourceError{msg: redact(msg), cause: err}
 	}
-	return &sourceError{msg: redact(msg), cause: err, downstream: true, status: status}
+	return &sourceError{msg: redact(msg), cause: err, downstream: true}
 }
 
 // errorText renders err, replacing URLs of transport errors by the (credential-free) operation.
@@ -265,50 +201,58 @@ func downstream(format string, args ...any) error {
 	return &sourceError{msg: redact(fmt.Sprintf(format, args...)), cause: errors.New("unexpected response"), downstream: true}
 }
 
-// query runs an instant query at t and returns its value and the operation's name for errors.
-func (c *Client) query(ctx context.Context, query string, t time.Time) (model.Value, string, error) {
-	var val model.Value
+// formatTime renders t as the API's seconds since the epoch.
+func formatTime(t time.Time) string {
+	return strconv.FormatFloat(float64(t.Unix())+float64(t.Nanosecond())/1e9, 'f', -1, 64)
+}
+
+// query runs an instant query at t and returns its result and the operation's name for errors.
+func (c *Client) query(ctx context.Context, query string, t time.Time) (apiResult, string, error) {
+	var res apiResult
 	op := fmt.Sprintf("query %q at %s", query, t.UTC().Format(time.RFC3339))
-	_, err := c.call(ctx, op, func(ctx context.Context) error {
-		var err error
-		val, _, _, err = c.api.Query(ctx, query, t)
-		return err
-	})
-	return val, op, err
+	args := url.Values{"query": {query}, "time": {formatTime(t)}}
+	_, _, _, err := c.do(ctx, op, apiRequest{path: "api/v1/query", args: args, post: true}, decodeResult(&res))
+	return res, op, err
 }
 
 // Instant runs an instant query at t; it must yield at most one series (ok=false when none).
 func (c *Client) Instant(ctx context.Context, query string, t time.Time) (float64, bool, error) {
-	val, op, err := c.query(ctx, query, t)
+	res, op, err := c.query(ctx, query, t)
 	if err != nil {
 		return 0, false, err
 	}
-	switch v := val.(type) {
-	case model.Vector:
-		switch len(v) {
+	switch res.resultType {
+	case "vector":
+		switch len(res.series) {
 		case 0:
 			return 0, false, nil
 		case 1:
-			if v[0].Histogram != nil {
+			v := res.series[0]
+			if v.histogram() {
 				return 0, false, fmt.Errorf("%s: native histogram results are not supported", op)
 			}
-			return float64(v[0].Value), true, nil
+			if v.Value == nil {
+				return 0, false, c.garbage(op, errors.New("a vector's sample has no value"))
+			}
+			return v.Value.v, true, nil
 		default:
-			return 0, false, fmt.Errorf("%s: %w", op, tooMany(len(v)))
+			return 0, false, fmt.Errorf("%s: %w", op, tooMany(len(res.series)))
 		}
-	case *model.Scalar:
-		return float64(v.Value), true, nil
+	case "scalar":
+		v, err := res.scalar()
+		if err != nil {
+			return 0, false, c.garbage(op, err)
+		}
+		return v, true, nil
 	default:
-		return 0, false, downstream("%s: unexpected result type %s", op, typeOf(val))
+		return 0, false, downstream("%s: unexpected result type %s", op, res.typeName())
 	}
 }
 
-// typeOf names the type of a query result.
-func typeOf(v model.Value) string {
-	if v == nil {
-		return "none"
-	}
-	return v.Type().String()
+// garbage is the error of an answer that does not have the API's shape.
+func (c *Client) garbage(op string, err error) error {
+	return &sourceError{msg: redact(fmt.Sprintf("the metrics source at %s sent something that is not the Prometheus API: %s; %s", c.host, clip(err.Error()), op)),
+		cause: err, downstream: true}
 }
 
 // ErrManySeries marks a query that returned more than one series where one was expected.
@@ -331,11 +275,11 @@ func tooMany(n int) error { return &ManySeriesError{N: n} }
 // Version returns the source's version from /api/v1/status/buildinfo, or "unknown" if the
 // engine lacks that endpoint but answers a trivial query.
 func (c *Client) Version(ctx context.Context) (string, error) {
-	var info v1.BuildinfoResult
-	status, err := c.call(ctx, "buildinfo", func(ctx context.Context) error {
-		var err error
-		info, err = c.api.Buildinfo(ctx)
-		return err
+	var info struct {
+		Version string `json:"version"`
+	}
+	_, status, _, err := c.do(ctx, "buildinfo request", apiRequest{path: "api/v1/status/buildinfo"}, func(dec *json.Decoder) error {
+		return dec.Decode(&info)
 	})
 	if err == nil {
 		if info.Version == "" {
@@ -354,42 +298,44 @@ func (c *Client) Version(ctx context.Context) (string, error) {
 
 // LabelValues returns the values of label among the series that match (empty: all) between start and end.
 func (c *Client) LabelValues(ctx context.Context, label string, match string, start, end time.Time) ([]string, error) {
-	var matches []string
+	args := url.Values{}
 	if match != "" {
-		matches = []string{match}
+		args.Set("match[]", match)
 	}
-	var vals model.LabelValues
+	if !start.IsZero() {
+		args.Set("start", formatTime(start))
+	}
+	if !end.IsZero() {
+		args.Set("end", formatTime(end))
+	}
+	var vals []string
 	op := fmt.Sprintf("label values of %q for %q", label, match)
-	if _, err := c.call(ctx, op, func(ctx context.Context) error {
-		var err error
-		vals, _, _, err = c.api.LabelValues(ctx, label, matches, start, end)
-		return err
+	if _, _, _, err := c.do(ctx, op, apiRequest{path: "api/v1/label/" + label + "/values", args: args}, func(dec *json.Decoder) error {
+		return dec.Decode(&vals)
 	}); err != nil {
 		return nil, err
 	}
-	out := make([]string, len(vals))
-	for i, v := range vals {
-		out[i] = string(v)
+	if vals == nil {
+		vals = []string{}
 	}
-	return out, nil
+	return vals, nil
 }
 
 // SampleTimes runs an instant query at t that yields a range vector (e.g. x[10m]) and
 // returns the times of the raw samples of each series, in Unix milliseconds.
 func (c *Client) SampleTimes(ctx context.Context, query string, t time.Time) ([][]int64, error) {
-	val, op, err := c.query(ctx, query, t)
+	res, op, err := c.query(ctx, query, t)
 	if err != nil {
 		return nil, err
 	}
-	m, ok := val.(model.Matrix)
-	if !ok {
-		return nil, downstream("%s: unexpected result type %s, want matrix", op, typeOf(val))
+	if res.resultType != "matrix" {
+		return nil, downstream("%s: unexpected result type %s, want matrix", op, res.typeName())
 	}
-	out := make([][]int64, 0, len(m))
-	for _, ss := range m {
+	out := make([][]int64, 0, len(res.series))
+	for _, ss := range res.series {
 		ts := make([]int64, len(ss.Values))
 		for i, p := range ss.Values {
-			ts[i] = int64(p.Timestamp)
+			ts[i] = p.t
 		}
 		out = append(out, ts)
 	}

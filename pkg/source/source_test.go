@@ -470,8 +470,8 @@ func TestDownstreamErrors(t *testing.T) {
 		{"500", 500, "boom", []string{"HTTP 500", "server_error", `"sum(x)"`}, false},
 		{"503 html", 503, "<html>down</html>", []string{"HTTP 503"}, false},
 		{"bad_data", 400, `{"status":"error","errorType":"bad_data","error":"parse error at char 3"}`, []string{"HTTP 400", "bad_data", "parse error at char 3"}, false},
-		{"garbage json", 200, `{"status":"success","data":{"resultType":"matrix","result":[{`, []string{"bad_response"}, false},
-		{"not json", 200, `hello`, []string{"bad_response"}, false},
+		{"garbage json", 200, `{"status":"success","data":{"resultType":"matrix","result":[{`, []string{"not the Prometheus API"}, false},
+		{"not json", 200, `hello`, []string{"not the Prometheus API"}, false},
 		{"wrong type", 200, `{"status":"success","data":{"resultType":"vector","result":[]}}`, []string{"unexpected result type vector"}, true},
 	}
 	for _, tt := range tests {
@@ -516,7 +516,7 @@ func TestHangPastTimeout(t *testing.T) {
 	require.Error(t, err)
 	assert.ErrorIs(t, err, ErrDownstream)
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
-	assert.Contains(t, err.Error(), "no answer within 100ms")
+	assert.Contains(t, err.Error(), "did not answer within 100ms")
 
 	_, _, err = c.Instant(context.Background(), "x", epoch)
 	assert.ErrorIs(t, err, context.DeadlineExceeded)

@@ -122,6 +122,8 @@ export interface NinesOptions extends DataSourceJsonData {
   definitions?: string;
   /** Entries of the cache of past chunks; 0 turns it off. */
   cacheEntries?: number;
+  /** The largest answer read from the metrics source, in MB; unset means 64. */
+  maxResponseMB?: number;
   /** How per-bucket counter growth is asked of the source; unset means "auto" (probe). */
   rangeSemantics?: RangeSemantics;
   /** The scrape interval of the source, as in Grafana's Prometheus data source (e.g. "30s"). */

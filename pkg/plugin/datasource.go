@@ -64,6 +64,7 @@ func NewDatasource(ctx context.Context, s backend.DataSourceInstanceSettings) (i
 			Timeout:        st.TimeoutDuration(),
 			MaxConcurrency: st.Concurrency(),
 			CacheEntries:   st.Cache(),
+			MaxBodyBytes:   st.MaxBodyBytes(),
 			SplitPoints:    source.SplitForParallel,
 		})
 		if err == nil {

@@ -245,3 +245,32 @@ func TestDefinitionPathsMustBeAbsolute(t *testing.T) {
 		t.Logf("%q: %s", p, res.Errors[0])
 	}
 }
+
+// A source answering more than maxResponseMB fails that query with words that say so,
+// and the plugin stays up.
+func TestLargeAnswerIsRefused(t *testing.T) {
+	srv := fakeSource(t, func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		w.Header().Set("Content-Type", "application/json")
+		if strings.HasSuffix(r.URL.Path, "/query") && !strings.Contains(r.Form.Get("query"), "anchored") {
+			_, _ = io.WriteString(w, `{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[0,"90"]}]}}`)
+			return
+		}
+		_, _ = io.WriteString(w, `{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"a":"`)
+		pad := strings.Repeat("x", 64<<10)
+		for range 48 { // 3 MB of one label value
+			if _, err := io.WriteString(w, pad); err != nil {
+				return
+			}
+		}
+		_, _ = io.WriteString(w, `"},"values":[]}]}}`)
+	})
+	ds := newTestDatasource(t, srv.URL, map[string]any{"maxResponseMB": 1})
+	dr := run(t, ds, query("A", QuerySLI, t0, t0.Add(time.Hour), time.Minute, `{"slo":"checkout-availability"}`)).Responses["A"]
+	require.Error(t, dr.Error)
+	require.Contains(t, dr.Error.Error(), "exceeded 1 MB")
+	require.Equal(t, backend.ErrorSourceDownstream, dr.ErrorSource)
+
+	_, err := LoadSettings(backend.DataSourceInstanceSettings{JSONData: []byte(`{"maxResponseMB": 2048}`)})
+	require.ErrorContains(t, err, "maxResponseMB must be between 1 and 1024")
+}

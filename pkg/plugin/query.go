@@ -2,8 +2,8 @@ package plugin
 
 import (
 	"fmt"
-	"strings"
 	"sort"
+	"strings"
 
 	"github.com/nines-slo/nines/pkg/definitions"
 	"github.com/nines-slo/nines/pkg/models"

@@ -7,6 +7,8 @@ import (
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/prometheus/common/model"
+
+	"github.com/nines-slo/nines/pkg/source"
 )
 
 // Settings are the data source's options from jsonData (secrets live in secureJsonData
@@ -31,6 +33,8 @@ type Settings struct {
 	RangeSemantics string `json:"rangeSemantics"`
 	// TimeInterval is Grafana's "Scrape interval" of Prometheus data sources, e.g. "30s".
 	TimeInterval string `json:"timeInterval"`
+	// MaxResponseMB caps the size of one answer of the metrics source, in MB; unset means 64.
+	MaxResponseMB int `json:"maxResponseMB"`
 	// MaxGap is the longest monitoring gap whose counter growth is still counted, e.g. "1h".
 	MaxGap string `json:"maxGap"`
 }
@@ -67,6 +71,9 @@ func LoadSettings(s backend.DataSourceInstanceSettings) (Settings, error) {
 	}
 	if _, err := out.Gap(); err != nil {
 		return out, err
+	}
+	if out.MaxResponseMB < 0 || out.MaxResponseMB > 1024 {
+		return out, fmt.Errorf("settings: maxResponseMB must be between 1 and 1024, got %d", out.MaxResponseMB)
 	}
 	if out.CacheEntries != nil && *out.CacheEntries < 0 {
 		return out, fmt.Errorf("settings: cacheEntries must not be negative, got %d", *out.CacheEntries)
@@ -128,4 +135,12 @@ func (s Settings) Cache() int {
 		return DefaultCacheEntries
 	}
 	return *s.CacheEntries
+}
+
+// MaxBodyBytes is the cap on one answer of the metrics source, in bytes.
+func (s Settings) MaxBodyBytes() int64 {
+	if s.MaxResponseMB == 0 {
+		return source.DefaultMaxBodyBytes
+	}
+	return int64(s.MaxResponseMB) << 20
 }

@@ -38,6 +38,7 @@ const WIDTH = 20;
 const DEFAULT_MAX_CONCURRENCY = 4;
 const MAX_CONCURRENCY = 64;
 const DEFAULT_CACHE_ENTRIES = 2000;
+const DEFAULT_MAX_RESPONSE_MB = 64;
 const DEFAULT_TIME_INTERVAL = '1m';
 const DEFAULT_MAX_GAP = '1h';
 
@@ -65,6 +66,18 @@ const CONFIG_OPTIONS: Array<FieldSpec & { name: keyof NinesOptions }> = [
     tooltip: `Past chunks kept in memory (they never change). 0 turns the cache off; empty means ${DEFAULT_CACHE_ENTRIES}.`,
     default: DEFAULT_CACHE_ENTRIES,
     min: 0,
+  },
+  {
+    name: 'maxResponseMB',
+    label: 'Max answer size (MB)',
+    kind: 'number',
+    id: 'nines-max-response',
+    width: WIDTH,
+    labelWidth: LABEL_WIDTH,
+    tooltip: `The largest answer read from the metrics source; a query whose answer is larger fails and says so (default ${DEFAULT_MAX_RESPONSE_MB}).`,
+    default: DEFAULT_MAX_RESPONSE_MB,
+    min: 1,
+    max: 1024,
   },
   {
     name: 'timeInterval',

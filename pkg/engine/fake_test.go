@@ -35,7 +35,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"regexp"
 	"sort"
 	"sync"
 	"testing"
@@ -412,10 +411,6 @@ func (f *fakeSource) rangeGroups(ctx context.Context, query string, start, end t
 	return groups, st, nil
 }
 
-// lookbackRe finds the lookback delta the engine put on the context (source keeps its
-// key unexported; a context prints its values).
-var lookbackRe = regexp.MustCompile(`source\.lookbackKey, ([0-9a-zµ.]+)\)`)
-
 // evaluator parses query and returns an evaluator for the context's lookback.
 func (f *fakeSource) evaluator(ctx context.Context, query string) (*evaluator, parser.Expr, error) {
 	expr, err := parser.NewParser(parser.Options{}).ParseExpr(query)
@@ -423,10 +418,8 @@ func (f *fakeSource) evaluator(ctx context.Context, query string) (*evaluator, p
 		return nil, nil, fmt.Errorf("fake: parse %q: %w", query, err)
 	}
 	ev := &evaluator{f: f, lookback: f.lookback}
-	if m := lookbackRe.FindStringSubmatch(fmt.Sprint(ctx)); m != nil {
-		if d, err := time.ParseDuration(m[1]); err == nil && d > 0 {
-			ev.lookback = d
-		}
+	if d := source.LookbackDelta(ctx); d > 0 {
+		ev.lookback = d
 	}
 	return ev, expr, nil
 }

@@ -256,7 +256,7 @@ type rangeRun struct {
 func (c *Client) newRangeRun(ctx context.Context, query string, start, end time.Time, step time.Duration, total int64) *rangeRun {
 	s, e, st := start.UnixMilli(), end.UnixMilli(), step.Milliseconds()
 	key := query
-	if lookback := lookbackDelta(ctx); lookback > 0 {
+	if lookback := LookbackDelta(ctx); lookback > 0 {
 		key = fmt.Sprintf("lookback=%v/%s", lookback, query)
 	}
 	cs := chunks(s, e, st, c.chunkPoints(total))
@@ -394,7 +394,7 @@ func (c *Client) fetch(ctx context.Context, query string, ch chunk, step int64) 
 	op := fmt.Sprintf("range query %q from %s to %s step %v", query, from.Format(time.RFC3339), to.Format(time.RFC3339), time.Duration(step)*time.Millisecond)
 	args := url.Values{"query": {query}, "start": {formatTime(from)}, "end": {formatTime(to)},
 		"step": {strconv.FormatFloat((time.Duration(step) * time.Millisecond).Seconds(), 'f', -1, 64)}}
-	if d := lookbackDelta(ctx); d > 0 {
+	if d := LookbackDelta(ctx); d > 0 {
 		args.Set("lookback_delta", d.String())
 	}
 	var res apiResult

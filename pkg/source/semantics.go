@@ -58,8 +58,8 @@ func WithLookbackDelta(ctx context.Context, d time.Duration) context.Context {
 	return context.WithValue(ctx, lookbackKey{}, d)
 }
 
-// lookbackDelta returns the lookback delta set on ctx, 0 when none.
-func lookbackDelta(ctx context.Context) time.Duration {
+// LookbackDelta returns the lookback delta set on ctx, 0 when none.
+func LookbackDelta(ctx context.Context) time.Duration {
 	d, _ := ctx.Value(lookbackKey{}).(time.Duration)
 	return d
 }

@@ -215,3 +215,51 @@ func TestStatusWords(t *testing.T) {
 	require.NoError(t, err)
 	require.Contains(t, st.Breach(), "a-m: objective 99.9 % already missed this month (SLI 99 % so far,")
 }
+
+// dropPoints is a source that drops every seventh point of range answers, as a faulty
+// proxy or a partial store might.
+type dropPoints struct{ Source }
+
+func (d dropPoints) RangeGroups(ctx context.Context, q string, start, end time.Time, step time.Duration) ([]source.Group, source.Stats, error) {
+	gs, st, err := d.Source.RangeGroups(ctx, q, start, end, step)
+	for _, g := range gs {
+		for i := 3; i < len(g.Present); i += 7 {
+			g.Present[i] = false
+		}
+	}
+	return gs, st, err
+}
+
+func (d dropPoints) Range(ctx context.Context, q string, start, end time.Time, step time.Duration) (source.Series, source.Stats, error) {
+	s, st, err := d.Source.Range(ctx, q, start, end, step)
+	for i := 3; i < len(s.Present); i += 7 {
+		s.Present[i] = false
+	}
+	return s, st, err
+}
+
+// Points missing inside an answer while their neighbours have events are said, never
+// shown as complete figures.
+func TestMissingPointsAreSaid(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		s    *slo.SLO
+	}{
+		{"grouped", ratioSLO("a", "a", 99.9, rolling(uDay))},
+		{"pair", &slo.SLO{Name: "x", Objective: 99, Window: rolling(uDay), Indicator: slo.Indicator{Kind: slo.Ratio,
+			Good: `sum(req_total{svc="a",code="200"})`, Total: `sum(req_total{svc="a"})`}}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			e := New(dropPoints{webWorld(uNow, 2)})
+			e.Ranges = RangesLookbehind
+			f, err := e.Buckets(context.Background(), c.s, uNow.Add(-6*time.Hour), uNow, time.Hour)
+			require.NoError(t, err)
+			require.NotEmpty(t, f.Warnings)
+			require.Regexp(t, `lacks [12] point\(s\) inside the range`, strings.Join(f.Warnings, "\n"))
+
+			whole, err := New(webWorld(uNow, 2)).Buckets(context.Background(), c.s, uNow.Add(-6*time.Hour), uNow, time.Hour)
+			require.NoError(t, err)
+			require.Empty(t, whole.Warnings, "a whole answer has no such warning")
+		})
+	}
+}

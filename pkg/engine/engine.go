@@ -425,7 +425,35 @@ func (e *Engine) growth(ctx context.Context, s *slo.SLO, b *series.Buckets, le s
 			b.Good[i] = tot - v1
 		}
 	}
+	if w := holesWarning(q.Total, e.holes(step, total.Values, total.Present)); w != "" {
+		st.Warnings = append(st.Warnings, w)
+	}
 	return newFetched(b, st), nil
+}
+
+// holes counts the points missing inside an answer where both neighbours have events:
+// in buckets of step, at least 5 minutes and twice the scrape interval (every bucket
+// then holds samples of a scraped counter), the answer is incomplete (a source that
+// dropped points). Finer buckets may miss samples legitimately; nothing is counted.
+func (e *Engine) holes(step time.Duration, values []float64, present []bool) int {
+	if step < series.MaxEdgeStep || step < 2*e.ScrapeInterval {
+		return 0
+	}
+	n := 0
+	for i := 1; i+1 < len(values) && i+1 < len(present); i++ {
+		if !present[i] && present[i-1] && present[i+1] && values[i-1] > 0 && values[i+1] > 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// holesWarning says that the answer to query lacks n points, "" when n is 0.
+func holesWarning(query string, n int) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("the metrics source's answer to %q lacks %d point(s) inside the range where the neighbouring points have events: the figures may miss events there", query, n)
 }
 
 // grouped fetches both counters with one grouped query and splits the groups in Go.
@@ -435,7 +463,9 @@ func (e *Engine) grouped(ctx context.Context, s *slo.SLO, g promql.Grouped, b *s
 		return nil, fmt.Errorf("SLO %s: %w", s.Name, err)
 	}
 	part := make([]float64, b.Len())
+	missing := 0
 	for _, gr := range groups {
+		missing += e.holes(b.Step, gr.Values, gr.Present)
 		sel := g.Select(gr.Labels)
 		for i := range b.Total {
 			if i >= len(gr.Values) || !gr.Present[i] {
@@ -454,6 +484,9 @@ func (e *Engine) grouped(ctx context.Context, s *slo.SLO, g promql.Grouped, b *s
 		} else {
 			b.Good[i] = part[i]
 		}
+	}
+	if w := holesWarning(g.Query, missing); w != "" {
+		st.Warnings = append(st.Warnings, w)
 	}
 	return newFetched(b, st), nil
 }

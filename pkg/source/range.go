@@ -306,8 +306,8 @@ func (c *Client) fetchChunks(ctx context.Context, run *rangeRun, todo []int) (in
 			if gctx.Err() != nil {
 				return nil
 			}
-			r, w, inf, sent, err := c.fetch(gctx, run.query, run.chunks[i], run.st)
-			requests.Add(int64(max(sent, 1)))
+			r, w, inf, sent, err := c.fetchShared(gctx, run.query, run.chunks[i], run.st)
+			requests.Add(int64(sent))
 			if err != nil {
 				return err
 			}
@@ -320,6 +320,40 @@ func (c *Client) fetchChunks(ctx context.Context, run *rangeRun, todo []int) (in
 		err = c.wrap(ctx, fmt.Sprintf("range query %q", run.query), ctx.Err())
 	}
 	return int(requests.Load()), err
+}
+
+// fetched is one chunk's answer, as fetchShared hands it to every caller waiting for it.
+type fetched struct {
+	r      chunkResult
+	w, inf []string
+	sent   int
+}
+
+// fetchShared fetches a chunk once for all concurrent callers asking for the same
+// query, lookback, chunk and step: the others wait for that request instead of sending
+// their own (two panels or viewers of one dashboard). Each caller stops waiting at its
+// own deadline; the request itself is bounded by the client's timeout. A caller that
+// shared the request counts none as sent. The shared result is read-only.
+func (c *Client) fetchShared(ctx context.Context, query string, ch chunk, step int64) (chunkResult, []string, []string, int, error) {
+	key := fmt.Sprintf("%s\x00%s\x00%d\x00%d\x00%d", query, LookbackDelta(ctx), ch.from, ch.to, step)
+	leader := false // set by the one caller whose function runs; read after its answer
+	wait := c.flight.DoChan(key, func() (any, error) {
+		leader = true
+		// The first caller's cancellation must not fail the others: keep its values
+		// (the lookback), drop its deadline; the request has the client's timeout.
+		r, w, inf, sent, err := c.fetch(context.WithoutCancel(ctx), query, ch, step)
+		return fetched{r, w, inf, max(sent, 1)}, err
+	})
+	select {
+	case <-ctx.Done():
+		return chunkResult{}, nil, nil, 0, c.wrap(ctx, fmt.Sprintf("range query %q", query), ctx.Err())
+	case res := <-wait:
+		f, _ := res.Val.(fetched)
+		if !leader {
+			f.sent = 0
+		}
+		return f.r, f.w, f.inf, f.sent, res.Err
+	}
 }
 
 // notes adds the warnings and infos of the fetched chunks to stats, in chunk order.

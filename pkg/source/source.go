@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"golang.org/x/sync/singleflight"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -77,6 +78,7 @@ type Client struct {
 	sem       chan struct{}
 	cache     *lru
 	now       func() time.Time
+	flight    singleflight.Group // range chunks in flight, shared by concurrent callers
 }
 
 // New returns a client for the metrics source at cfg.URL.

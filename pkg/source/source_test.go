@@ -677,3 +677,35 @@ func TestStatsAdd(t *testing.T) {
 	s.Add(Stats{Requests: 2, CacheHits: 3, Queries: []string{"a", "b"}, Warnings: []string{"w", "v"}, Infos: []string{"i"}})
 	assert.Equal(t, Stats{Requests: 3, CacheHits: 3, Queries: []string{"a", "b"}, Warnings: []string{"w", "v"}, Infos: []string{"i"}}, s)
 }
+
+// Concurrent callers asking for the same chunk share one request: two panels or viewers
+// of a dashboard do not each fetch it. Each result is whole and the same.
+func TestInFlightRequestsAreShared(t *testing.T) {
+	f := newFake(t)
+	f.series = 1
+	f.delay = 300 * time.Millisecond
+	c := setup(t, f, Config{MaxConcurrency: 8})
+	start, end := epoch.Add(time.Hour), epoch.Add(2*time.Hour)
+	var wg sync.WaitGroup
+	results := make([][]Group, 6)
+	sent := make([]int, 6)
+	for i := range results {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			gs, st, err := c.RangeGroups(context.Background(), "sum(x)", start, end, time.Minute)
+			assert.NoError(t, err)
+			results[i], sent[i] = gs, st.Requests
+		}()
+	}
+	wg.Wait()
+	require.Len(t, f.requests(), 1, "one request for six callers")
+	total := 0
+	for i := range results {
+		require.Equal(t, results[0], results[i])
+		total += sent[i]
+	}
+	require.Equal(t, 1, total, "the request is counted once")
+	require.Len(t, results[0], 1)
+	require.Len(t, results[0][0].Values, 61)
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -261,5 +262,38 @@ func TestMissingPointsAreSaid(t *testing.T) {
 			require.NoError(t, err)
 			require.Empty(t, whole.Warnings, "a whole answer has no such warning")
 		})
+	}
+}
+
+// negate is a source that answers the negated or NaN values of range queries.
+type negate struct {
+	Source
+	nan bool
+}
+
+func (d negate) RangeGroups(ctx context.Context, q string, start, end time.Time, step time.Duration) ([]source.Group, source.Stats, error) {
+	gs, st, err := d.Source.RangeGroups(ctx, q, start, end, step)
+	for _, g := range gs {
+		for i := range g.Values {
+			if d.nan {
+				g.Values[i] = math.NaN()
+			} else {
+				g.Values[i] = -g.Values[i]
+			}
+		}
+	}
+	return gs, st, err
+}
+
+// Counts no counter can give are an error on that SLO, naming the bad value, never a
+// figure (a negated answer once showed "Events −36,804,652").
+func TestBadNumbersAreErrors(t *testing.T) {
+	for _, nan := range []bool{false, true} {
+		e := New(negate{webWorld(uNow, 2), nan})
+		e.Ranges = RangesLookbehind
+		_, err := e.Status(context.Background(), ratioSLO("a", "a", 99.9, rolling(uDay)), uNow)
+		require.ErrorIs(t, err, source.ErrDownstream)
+		require.ErrorContains(t, err, "SLO a: metrics source error: the metrics source's answer gives")
+		require.ErrorContains(t, err, "events in the bucket ending at")
 	}
 }

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"math"
 	"sync"
 	"time"
 
@@ -31,11 +32,39 @@ const sliceTolerance = 1e-9
 // EmptySlices setting (left out by default) and are counted in Fetched.Empty; slices
 // before the first slice with data in (from, to] are not counted at all.
 func (e *Engine) Counts(ctx context.Context, s *slo.SLO, from, to time.Time, step time.Duration) (*Fetched, error) {
+	var f *Fetched
+	var err error
 	switch s.Budgeting.Method {
 	case slo.Timeslices, slo.RatioTimeslices:
-		return e.slices(ctx, s, from, to, step)
+		f, err = e.slices(ctx, s, from, to, step)
+	default:
+		f, err = e.events(ctx, s, from, to, step)
 	}
-	return e.events(ctx, s, from, to, step)
+	if err != nil {
+		return nil, err
+	}
+	if err := badCounts(f.Buckets); err != nil {
+		return nil, fmt.Errorf("SLO %s: %w", s.Name, err)
+	}
+	return f, nil
+}
+
+// badCounts names counts no counter can give: NaN or infinite counts, or fewer than
+// zero events in a bucket. They come from a source that answered wrong numbers, and
+// must not become figures.
+func badCounts(b *series.Buckets) error {
+	for i := range b.Total {
+		for _, c := range []struct {
+			what string
+			v    float64
+		}{{"total", b.Total[i]}, {"good", b.Good[i]}} {
+			if math.IsNaN(c.v) || math.IsInf(c.v, 0) || (c.what == "total" && c.v < 0) {
+				return fmt.Errorf("%w: the metrics source's answer gives %v %s events in the bucket ending at %s: counters cannot give that",
+					source.ErrDownstream, c.v, c.what, b.BucketEnd(i).UTC().Format(time.RFC3339))
+			}
+		}
+	}
+	return nil
 }
 
 // events fetches occurrences: event counts, or judged samples of a threshold indicator.

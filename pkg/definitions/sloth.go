@@ -279,6 +279,13 @@ func SlothCounter(q string) (string, string, error) {
 	if c.fn == "" {
 		return "", "", errors.New("the query counts nothing: it needs rate(...[{{.window}}]) or increase(...[{{.window}}]) of a counter")
 	}
+	for {
+		p, ok := out.(*parser.ParenExpr)
+		if !ok {
+			break
+		}
+		out = p.Expr
+	}
 	return out.String(), c.fn, nil
 }
 

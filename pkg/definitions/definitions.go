@@ -1,4 +1,4 @@
-// Package definitions reads SLO definitions (the native format and OpenSLO v1) into
+// Package definitions reads SLO definitions (the native format, OpenSLO v1, Sloth and Pyrra) into
 // the slo model, with file:line errors, and keeps them current as files change.
 //
 // Choices worth knowing:
@@ -32,6 +32,9 @@ const InlineFile = "inline"
 type Result struct {
 	SLOs   []*slo.SLO
 	Errors []*slo.Error
+	// Alerts holds, by SLO name, how the alerts of valid Sloth and Pyrra SLOs are
+	// written as rules (see AlertRules); other SLOs have none.
+	Alerts map[string]*AlertRules
 }
 
 // entry is one SLO being read, with where its fields were written.
@@ -43,6 +46,8 @@ type entry struct {
 	// ref is an OpenSLO indicatorRef still to resolve, written at refAt.
 	ref   string
 	refAt slo.Location
+	// alerts is how the definition asks its alerts to be written (Sloth, Pyrra).
+	alerts *AlertRules
 }
 
 // sliDef is an OpenSLO SLI: an indicator without objective.
@@ -153,9 +158,20 @@ func (b *batch) document(d *decoder, n *yaml.Node) {
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		if n.Content[i].Value == "apiVersion" {
-			b.openSLO(d, n.Content[i], resolve(n.Content[i+1]))
+			switch v := resolve(n.Content[i+1]); v.Value {
+			case SlothCRDVersion:
+				b.slothCRD(d)
+			case PyrraVersion:
+				b.pyrra(d)
+			default:
+				b.openSLO(d, n.Content[i], v)
+			}
 			return
 		}
+	}
+	if d.has("version") {
+		b.sloth(d)
+		return
 	}
 	// A file that is no definitions at all gets one error that quotes none of it.
 	if !d.has("service") && !d.has("slos") {
@@ -219,6 +235,12 @@ func (b *batch) finish() Result {
 		b.errs = append(b.errs, errs...)
 		if len(errs) == 0 && !e.broken {
 			res.SLOs = append(res.SLOs, e.s)
+			if e.alerts != nil {
+				if res.Alerts == nil {
+					res.Alerts = map[string]*AlertRules{}
+				}
+				res.Alerts[e.s.Name] = e.alerts
+			}
 		}
 	}
 	sort.SliceStable(b.errs, func(i, j int) bool {

@@ -89,8 +89,8 @@ slos:
 		{"not a mapping", "- a\n- b\n", []string{`1: a definitions document must be a mapping (native: service and slos; OpenSLO: apiVersion, kind, metadata, spec)`}, 0},
 
 		// OpenSLO.
-		{"unknown apiVersion", "apiVersion: sloth.slok.dev/v1\nkind: PrometheusServiceLevel\n",
-			[]string{`1: unsupported apiVersion "sloth.slok.dev/v1" (Nines reads openslo/v1 and its native format)`}, 0},
+		{"unknown apiVersion", "apiVersion: example.org/v9\nkind: ServiceLevel\n",
+			[]string{`1: unsupported apiVersion "example.org/v9" (Nines reads openslo/v1 and its native format)`}, 0},
 		{"unknown kind", "apiVersion: openslo/v1\nkind: AlertPolicy\nmetadata: {name: x}\n",
 			[]string{`2: unsupported kind "AlertPolicy" (Nines reads SLO, SLI, Service and DataSource)`}, 0},
 		{"openslo name too long", openSLO(map[string]string{"name: o}": "name: " + strings.Repeat("o", 64) + "}"}),

@@ -3,6 +3,7 @@
 // Grafana plugin.
 //
 //	nines validate PATH...
+//	nines rules PATH... [--out FILE]
 //	nines report --prometheus URL --definitions PATH [--at TIME] [--format table|json|markdown]
 //	nines report --demo [--format ...]
 //	nines demo openmetrics --out FILE
@@ -21,6 +22,9 @@ import (
 const usage = `usage:
   nines validate PATH...
       check SLO definition files or folders; prints file:line: slo: message per error
+  nines rules PATH... [--out FILE]
+      write Prometheus recording and multiwindow burn-rate alerting rules for the SLOs
+      (native, OpenSLO, Sloth or Pyrra definitions)
   nines report --prometheus URL --definitions PATH [--at TIME] [--format table|json|markdown]
       print status, budgets, burn rates, history and the happiness test of every SLO
   nines report --demo [--at TIME] [--format table|json|markdown]
@@ -55,6 +59,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "validate":
 		return cmdValidate(args[1:], stdout, stderr)
+	case "rules":
+		return cmdRules(args[1:], stdout, stderr)
 	case "report":
 		return cmdReport(ctx, args[1:], stdout, stderr)
 	case "demo":

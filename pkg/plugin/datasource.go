@@ -43,6 +43,7 @@ type Datasource struct {
 	defs      *definitions.Store
 	mux       *datasource.QueryTypeMux
 	resources backend.CallResourceHandler
+	client    *http.Client // closed on Dispose
 	// Now is the clock; tests set it.
 	Now func() time.Time
 }
@@ -57,6 +58,7 @@ func NewDatasource(ctx context.Context, s backend.DataSourceInstanceSettings) (i
 	ds.defs = definitions.NewStoreWith(st.DefinitionPaths, st.Definitions, definitions.Options{AbsolutePaths: !relativePathsForTests})
 	client, err := newHTTPClient(ctx, s)
 	if err == nil {
+		ds.client = client
 		var src *source.Client
 		src, err = source.New(source.Config{
 			URL:            st.URL,
@@ -104,7 +106,11 @@ func newHTTPClient(ctx context.Context, s backend.DataSourceInstanceSettings) (*
 }
 
 // Dispose releases the instance when its settings change.
-func (d *Datasource) Dispose() {}
+func (d *Datasource) Dispose() {
+	if d.client != nil {
+		d.client.CloseIdleConnections() // no connection outlives the instance
+	}
+}
 
 // QueryData answers panel queries through the query-type mux.
 func (d *Datasource) QueryData(ctx context.Context, req *backend.QueryDataRequest) (*backend.QueryDataResponse, error) {

@@ -214,6 +214,10 @@ export interface GeneratedPromQL {
 export interface SLODetailResponse {
   slo: Record<string, unknown> | null;
   promql?: GeneratedPromQL;
+  /** The Prometheus rule file `nines rules` writes for this SLO. */
+  rules?: string;
+  /** The format the SLO was written in: native, openslo, sloth or pyrra. */
+  format?: string;
   errors: DefinitionError[];
 }
 

@@ -323,10 +323,12 @@ func noDataNotice(f *data.Frame, s *slo.SLO, pts []engine.Point) {
 	}
 }
 
-// catalogRow is one SLO of the catalog with the PromQL the engine runs for it.
+// catalogRow is one SLO of the catalog with the PromQL the engine runs for it and the
+// Prometheus rules `nines rules` writes for it.
 type catalogRow struct {
-	s   *slo.SLO
-	gen engine.GeneratedPromQL
+	s     *slo.SLO
+	gen   engine.GeneratedPromQL
+	rules string
 }
 
 // catalogColumns are the columns of the catalog table.
@@ -347,13 +349,14 @@ var catalogColumns = []column[catalogRow]{
 	col("Total PromQL", func(r catalogRow) string { return r.gen.Total }),
 	col("Source", func(r catalogRow) string { return r.s.Source.String() }),
 	col("Format", func(r catalogRow) string { return r.s.Format }),
+	col("Prometheus rules", func(r catalogRow) string { return r.rules }),
 }
 
 // queryCatalog answers "catalog": every SLO with its documentation and generated PromQL.
 func (d *Datasource) queryCatalog(ctx context.Context, r *request) backend.DataResponse {
 	rows := make([]catalogRow, len(r.slos))
 	for i, s := range r.slos {
-		rows[i] = catalogRow{s: s, gen: d.engine.Generated(ctx, s, r.q.TimeRange.To)}
+		rows[i] = catalogRow{s: s, gen: d.engine.Generated(ctx, s, r.q.TimeRange.To), rules: ruleFile(s, d.defs.Current())}
 	}
 	f := tableFrame("catalog", rows, catalogColumns...)
 	for _, e := range d.defs.Current().Errors {

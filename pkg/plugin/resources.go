@@ -14,6 +14,7 @@ import (
 
 	"github.com/nines-slo/nines/pkg/definitions"
 	"github.com/nines-slo/nines/pkg/models"
+	"github.com/nines-slo/nines/pkg/rules"
 	"github.com/nines-slo/nines/pkg/slo"
 )
 
@@ -134,7 +135,8 @@ func (d *Datasource) handleGet(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, s := range res.SLOs {
 		if s.Name == name {
-			writeJSON(w, http.StatusOK, map[string]any{"slo": s, "promql": d.engine.Generated(r.Context(), s, d.Now()), "errors": errs})
+			writeJSON(w, http.StatusOK, map[string]any{"slo": s, "promql": d.engine.Generated(r.Context(), s, d.Now()),
+				"rules": ruleFile(s, res), "format": s.Format, "errors": errs})
 			return
 		}
 	}
@@ -197,4 +199,18 @@ func (d *Datasource) handleValidate(w http.ResponseWriter, r *http.Request) {
 	}
 	out.Valid = len(out.Errors) == 0
 	writeJSON(w, http.StatusOK, out)
+}
+
+// ruleFile is the Prometheus rule file `nines rules` writes for s: its recording rules
+// and burn-rate alerts, or why there is none.
+func ruleFile(s *slo.SLO, res definitions.Result) string {
+	f, err := rules.Build([]*slo.SLO{s}, res.Alerts)
+	if err != nil {
+		return "# no rules: " + err.Error()
+	}
+	out, err := f.Marshal()
+	if err != nil {
+		return "# no rules: " + err.Error()
+	}
+	return string(out)
 }

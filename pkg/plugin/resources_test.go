@@ -58,6 +58,9 @@ func TestResourceGet(t *testing.T) {
 	require.Contains(t, pq["bad"], "search_errors_total")
 	require.Contains(t, pq["handWritten"], "increase(search_requests_total")
 	require.Equal(t, "search", out["slo"].(map[string]any)["service"])
+	require.Equal(t, "native", out["format"])
+	require.Contains(t, out["rules"], "alert: SLOErrorBudgetBurn")
+	require.Contains(t, out["rules"], "record: nines_slo:sli_error:ratio_rate1h")
 
 	status, out = callResource(t, ds, http.MethodGet, "slos/nope", nil)
 	require.Equal(t, http.StatusNotFound, status)

@@ -310,17 +310,11 @@ func (d *decoder) nativeIndicator(e *entry, p string, y nativeIndicatorYAML) {
 		e.silence("indicator")
 		return
 	}
-	var written []string
-	for _, k := range kinds {
-		if d.has(p + "." + k) {
-			written = append(written, k)
-		}
-	}
-	if len(written) != 1 {
-		d.fieldErr(&e.spots, "indicator", d.keyNode(p), "indicator needs exactly one of ratio, latency, threshold or raw")
+	kind, ok := d.onlyOne(e, "indicator", p, kinds, "indicator needs exactly one of ratio, latency, threshold or raw")
+	if !ok {
 		return
 	}
-	kind, k := written[0], p+"."+written[0]
+	k := p + "." + kind
 	e.s.Indicator.Kind = slo.IndicatorKind(kind)
 	e.set("indicator", d.keyLoc(k))
 	if !d.mapping(k, kind, indicatorKnown[kind]) {

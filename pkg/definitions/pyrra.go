@@ -175,20 +175,14 @@ func (d *decoder) pyrraIndicator(e *entry, p string) {
 		e.silence("indicator")
 		return
 	}
-	var written []string
-	for _, k := range pyrraIndKnown {
-		if d.has(p + "." + k) {
-			written = append(written, k)
-		}
-	}
-	if len(written) != 1 {
-		d.fieldErr(&e.spots, "indicator", d.keyNode(p), "indicator needs exactly one of ratio, latency, latencyNative or bool_gauge")
+	kind, ok := d.onlyOne(e, "indicator", p, pyrraIndKnown, "indicator needs exactly one of ratio, latency, latencyNative or bool_gauge")
+	if !ok {
 		return
 	}
-	k := p + "." + written[0]
+	k := p + "." + kind
 	e.set("indicator", d.keyLoc(k))
 	in := &e.s.Indicator
-	switch written[0] {
+	switch kind {
 	case "latencyNative":
 		d.fieldErr(&e.spots, "indicator", d.keyNode(k), "latencyNative (native histograms) is not supported yet: use latency with the classic histogram's _bucket and _count")
 		return

@@ -332,6 +332,22 @@ type decoder struct {
 func (d *decoder) loc(n *yaml.Node) slo.Location { return slo.Location{File: d.file, Line: n.Line} }
 
 // has tells whether the field at path was written.
+// onlyOne returns which one of kinds is written under path p, or reports msg at p's key
+// (ok false) when none or several are.
+func (d *decoder) onlyOne(e *entry, field, p string, kinds []string, msg string) (string, bool) {
+	var written []string
+	for _, k := range kinds {
+		if d.has(p + "." + k) {
+			written = append(written, k)
+		}
+	}
+	if len(written) != 1 {
+		d.fieldErr(&e.spots, field, d.keyNode(p), "%s", msg)
+		return "", false
+	}
+	return written[0], true
+}
+
 func (d *decoder) has(path string) bool {
 	_, ok := d.at[path]
 	return ok

@@ -354,12 +354,13 @@ var catalogColumns = []column[catalogRow]{
 
 // queryCatalog answers "catalog": every SLO with its documentation and generated PromQL.
 func (d *Datasource) queryCatalog(ctx context.Context, r *request) backend.DataResponse {
+	defs := d.defs.Current()
 	rows := make([]catalogRow, len(r.slos))
 	for i, s := range r.slos {
-		rows[i] = catalogRow{s: s, gen: d.engine.Generated(ctx, s, r.q.TimeRange.To), rules: ruleFile(s, d.defs.Current())}
+		rows[i] = catalogRow{s: s, gen: d.engine.Generated(ctx, s, r.q.TimeRange.To), rules: ruleFile(s, defs)}
 	}
 	f := tableFrame("catalog", rows, catalogColumns...)
-	for _, e := range d.defs.Current().Errors {
+	for _, e := range defs.Errors {
 		addNotice(f, data.NoticeSeverityError, e.Error())
 	}
 	return backend.DataResponse{Frames: data.Frames{f}}

@@ -99,10 +99,8 @@ func TestSoak(t *testing.T) {
 						break
 					}
 					msg := failure(err, dr)
-					if strings.Contains(msg, "did not finish within the data source's timeout") || strings.Contains(msg, "broke off its answer") {
-						// An overloaded machine: a timeout, or an answer broken off between
-						// the fault proxy and Prometheus; each said as such on its query.
-						late.Add(1)
+					if strings.Contains(msg, "did not finish within the data source's timeout") {
+						late.Add(1) // the machine is overloaded: a timeout, said as one
 					}
 					mu.Lock()
 					outside[msg]++
@@ -124,13 +122,13 @@ func TestSoak(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 		after = runtime.NumGoroutine()
 	}
-	t.Logf("soak %s: %d calls, %d failed (%d while the fault was on or switching, %d timeouts or broken-off answers outside it), %d answers different from the query run alone; goroutines %d before, %d after; peak RSS %d MB",
+	t.Logf("soak %s: %d calls, %d failed (%d while the fault was on or switching, %d timeouts outside it), %d answers different from the query run alone; goroutines %d before, %d after; peak RSS %d MB",
 		d, calls.Load(), failed.Load(), failedInFault.Load(), late.Load(), differ.Load(), baseline, after, peak.Load()>>20)
 	for msg, n := range outside {
 		t.Logf("outside the fault, %d×: %s", n, msg)
 	}
 	require.Zero(t, differ.Load(), "an answer differs from the same query run alone")
-	require.Equal(t, failed.Load()-failedInFault.Load(), late.Load(), "outside the fault, only timeouts or broken-off answers, said as such")
+	require.Equal(t, failed.Load()-failedInFault.Load(), late.Load(), "outside the fault, only timeouts of an overloaded machine")
 	require.LessOrEqual(t, after, baseline+2, "goroutines return to the baseline")
 }
 

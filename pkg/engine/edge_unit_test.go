@@ -239,6 +239,28 @@ func (d dropPoints) Range(ctx context.Context, q string, start, end time.Time, s
 	return s, st, err
 }
 
+// offGridWorld is svc a scraped the way Prometheus does: every 30 s at 13 s past the
+// grid, 1 % errors, with a missed scrape two hours back.
+func offGridWorld(now time.Time) *fakeSource {
+	f := newFake(now)
+	from := now.Add(-2 * uDay)
+	missed := [2]time.Time{now.Add(-2 * time.Hour), now.Add(-2*time.Hour + 30*time.Second)}
+	for code, n := range map[string]float64{"200": 495, "500": 5} {
+		f.counter(`req_total{svc="a",code="`+code+`"}`, from, now, 30*time.Second,
+			traffic{inc: perMin(n), phase: 13 * time.Second, gaps: [][2]time.Time{missed}})
+	}
+	return f
+}
+
+// worlds are the traffic models the edge tests run on: on the minute grid, and off it.
+var worlds = []struct {
+	name string
+	make func(now time.Time) *fakeSource
+}{
+	{"minute grid", func(now time.Time) *fakeSource { return webWorld(now, 2) }},
+	{"every 30s, off the grid, a missed scrape", offGridWorld},
+}
+
 // Points missing inside an answer while their neighbours have events are said, never
 // shown as complete figures.
 func TestMissingPointsAreSaid(t *testing.T) {
@@ -250,18 +272,20 @@ func TestMissingPointsAreSaid(t *testing.T) {
 		{"pair", &slo.SLO{Name: "x", Objective: 99, Window: rolling(uDay), Indicator: slo.Indicator{Kind: slo.Ratio,
 			Good: `sum(req_total{svc="a",code="200"})`, Total: `sum(req_total{svc="a"})`}}},
 	} {
-		t.Run(c.name, func(t *testing.T) {
-			e := New(dropPoints{webWorld(uNow, 2)})
-			e.Ranges = RangesLookbehind
-			f, err := e.Buckets(context.Background(), c.s, uNow.Add(-6*time.Hour), uNow, time.Hour)
-			require.NoError(t, err)
-			require.NotEmpty(t, f.Warnings)
-			require.Regexp(t, `lacks [12] point\(s\) inside the range`, strings.Join(f.Warnings, "\n"))
+		for _, w := range worlds {
+			t.Run(c.name+"/"+w.name, func(t *testing.T) {
+				e := New(dropPoints{w.make(uNow)})
+				e.Ranges = RangesLookbehind
+				f, err := e.Buckets(context.Background(), c.s, uNow.Add(-6*time.Hour), uNow, time.Hour)
+				require.NoError(t, err)
+				require.NotEmpty(t, f.Warnings)
+				require.Regexp(t, `lacks [12] point\(s\) inside the range`, strings.Join(f.Warnings, "\n"))
 
-			whole, err := New(webWorld(uNow, 2)).Buckets(context.Background(), c.s, uNow.Add(-6*time.Hour), uNow, time.Hour)
-			require.NoError(t, err)
-			require.Empty(t, whole.Warnings, "a whole answer has no such warning")
-		})
+				whole, err := New(w.make(uNow)).Buckets(context.Background(), c.s, uNow.Add(-6*time.Hour), uNow, time.Hour)
+				require.NoError(t, err)
+				require.Empty(t, whole.Warnings, "a whole answer has no such warning")
+			})
+		}
 	}
 }
 
@@ -289,7 +313,7 @@ func (d negate) RangeGroups(ctx context.Context, q string, start, end time.Time,
 // figure (a negated answer once showed "Events −36,804,652").
 func TestBadNumbersAreErrors(t *testing.T) {
 	for _, nan := range []bool{false, true} {
-		e := New(negate{webWorld(uNow, 2), nan})
+		e := New(negate{offGridWorld(uNow), nan})
 		e.Ranges = RangesLookbehind
 		_, err := e.Status(context.Background(), ratioSLO("a", "a", 99.9, rolling(uDay)), uNow)
 		require.ErrorIs(t, err, source.ErrDownstream)

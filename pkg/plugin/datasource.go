@@ -15,6 +15,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend/instancemgmt"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
 
+	"github.com/nines-slo/nines/pkg/batch"
 	"github.com/nines-slo/nines/pkg/definitions"
 	"github.com/nines-slo/nines/pkg/engine"
 	"github.com/nines-slo/nines/pkg/source"
@@ -70,7 +71,7 @@ func NewDatasource(ctx context.Context, s backend.DataSourceInstanceSettings) (i
 			SplitPoints:    source.SplitForParallel,
 		})
 		if err == nil {
-			ds.engine = engine.New(src)
+			ds.engine = engine.New(batch.New(src))
 			if st.RangeSemantics != "" {
 				ds.engine.Ranges = engine.RangeSemantics(st.RangeSemantics)
 			}

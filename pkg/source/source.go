@@ -326,6 +326,25 @@ func (c *Client) LabelValues(ctx context.Context, label string, match string, st
 // SampleTimes runs an instant query at t that yields a range vector (e.g. x[10m]) and
 // returns the times of the raw samples of each series, in Unix milliseconds.
 func (c *Client) SampleTimes(ctx context.Context, query string, t time.Time) ([][]int64, error) {
+	got, err := c.SampleTimesGroups(ctx, query, t)
+	if err != nil {
+		return nil, err
+	}
+	out := make([][]int64, len(got))
+	for i, g := range got {
+		out[i] = g.Times
+	}
+	return out, nil
+}
+
+// Times are the raw sample times of one series, in Unix milliseconds, with its labels.
+type Times struct {
+	Labels map[string]string
+	Times  []int64
+}
+
+// SampleTimesGroups is SampleTimes with the labels of each series.
+func (c *Client) SampleTimesGroups(ctx context.Context, query string, t time.Time) ([]Times, error) {
 	res, op, err := c.query(ctx, query, t)
 	if err != nil {
 		return nil, err
@@ -333,13 +352,13 @@ func (c *Client) SampleTimes(ctx context.Context, query string, t time.Time) ([]
 	if res.resultType != "matrix" {
 		return nil, downstream("%s: unexpected result type %s, want matrix", op, res.typeName())
 	}
-	out := make([][]int64, 0, len(res.series))
+	out := make([]Times, 0, len(res.series))
 	for _, ss := range res.series {
 		ts := make([]int64, len(ss.Values))
 		for i, p := range ss.Values {
 			ts[i] = p.t
 		}
-		out = append(out, ts)
+		out = append(out, Times{Labels: ss.Metric, Times: ts})
 	}
 	return out, nil
 }

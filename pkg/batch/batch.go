@@ -1,0 +1,327 @@
+// Package batch coalesces the queries of many SLOs that differ only in label values (one
+// SLO per service, per endpoint, per customer) into one grouped query per batch, and
+// hands each SLO its own series of the answer.
+package batch
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nines-slo/nines/pkg/engine"
+	"github.com/nines-slo/nines/pkg/promql"
+	"github.com/nines-slo/nines/pkg/source"
+)
+
+// Defaults of Source.
+const (
+	// DefaultLinger is how long a batch waits for another query after the last one joined.
+	DefaultLinger = 2 * time.Millisecond
+	// DefaultMaxWait bounds how long the first query of a batch waits.
+	DefaultMaxWait = 25 * time.Millisecond
+	// DefaultMaxValues bounds the distinct label-value tuples of one batched query.
+	DefaultMaxValues = 100
+	// DefaultMaxBytes bounds the length of the values in one batched query.
+	DefaultMaxBytes = 8 << 10
+)
+
+// Source is an engine.Source that batches the range queries and raw-sample probes of
+// concurrent callers that share a query shape. Everything else goes straight through.
+// A caller batches only when its context says it has peers (WithPeers).
+type Source struct {
+	engine.Source
+	// Linger, MaxWait, MaxValues and MaxBytes shape the batches; zero means the default.
+	Linger, MaxWait     time.Duration
+	MaxValues, MaxBytes int
+
+	mu   sync.Mutex
+	open map[string]*pending
+
+	batches, joined atomic.Int64
+}
+
+// New returns a batching source over src.
+func New(src engine.Source) *Source {
+	return &Source{Source: src, open: map[string]*pending{}}
+}
+
+// peersKey is the context key of WithPeers.
+type peersKey struct{}
+
+// WithPeers marks ctx as one of n evaluations running at once, whose queries may batch.
+func WithPeers(ctx context.Context, n int) context.Context {
+	return context.WithValue(ctx, peersKey{}, n)
+}
+
+// peers returns the number set by WithPeers, 0 when none.
+func peers(ctx context.Context) int {
+	n, _ := ctx.Value(peersKey{}).(int)
+	return n
+}
+
+// Counts returns how many batched queries were sent and how many queries joined them.
+func (s *Source) Counts() (batches, joined int64) {
+	return s.batches.Load(), s.joined.Load()
+}
+
+// call is one caller's query waiting for its share of a batch.
+type call struct {
+	ctx    context.Context
+	b      promql.Batchable
+	done   chan struct{}
+	groups []source.Group
+	times  [][]int64
+	stats  source.Stats
+	err    error
+}
+
+// tuple is the call's values as one string.
+func (c *call) tuple() string { return strings.Join(c.b.Values, "\x00") }
+
+// pending is an open batch: the calls that joined it and how to run it.
+type pending struct {
+	calls []*call
+	timer *time.Timer
+	first time.Time
+	fired bool
+	run   func(ctx context.Context, query string, asIs bool, calls []*call)
+}
+
+// join adds c to the open batch under key, opening one when there is none, and waits
+// for its answer.
+func (s *Source) join(key string, c *call, run func(ctx context.Context, query string, asIs bool, calls []*call)) error {
+	linger, maxWait := s.Linger, s.MaxWait
+	if linger <= 0 {
+		linger = DefaultLinger
+	}
+	if maxWait <= 0 {
+		maxWait = DefaultMaxWait
+	}
+	s.mu.Lock()
+	p := s.open[key]
+	if p == nil {
+		p = &pending{first: time.Now(), run: run}
+		s.open[key] = p
+		p.timer = time.AfterFunc(linger, func() { s.fire(key, p) })
+	} else if time.Since(p.first)+linger < maxWait {
+		p.timer.Reset(linger)
+	}
+	p.calls = append(p.calls, c)
+	s.mu.Unlock()
+	select {
+	case <-c.done:
+		return c.err
+	case <-c.ctx.Done():
+		return context.Cause(c.ctx)
+	}
+}
+
+// fire closes the batch p and runs it, split into queries of at most MaxValues tuples.
+func (s *Source) fire(key string, p *pending) {
+	s.mu.Lock()
+	if p.fired {
+		s.mu.Unlock()
+		return
+	}
+	p.fired = true
+	if s.open[key] == p {
+		delete(s.open, key)
+	}
+	calls := p.calls
+	s.mu.Unlock()
+	for _, part := range s.partition(calls) {
+		go s.runPart(p, part)
+	}
+}
+
+// partition groups calls by their values, sorted, into parts bounded by MaxValues
+// distinct tuples and MaxBytes of values: the same calls give the same parts, and so
+// the same queries, on every refresh.
+func (s *Source) partition(calls []*call) [][]*call {
+	maxValues, maxBytes := s.MaxValues, s.MaxBytes
+	if maxValues <= 0 {
+		maxValues = DefaultMaxValues
+	}
+	if maxBytes <= 0 {
+		maxBytes = DefaultMaxBytes
+	}
+	sort.SliceStable(calls, func(i, j int) bool { return calls[i].tuple() < calls[j].tuple() })
+	var parts [][]*call
+	var cur []*call
+	tuples, size := 0, 0
+	for i, c := range calls {
+		fresh := i == 0 || c.tuple() != calls[i-1].tuple()
+		if fresh && len(cur) > 0 && (tuples == maxValues || size+len(c.tuple())+1 > maxBytes) {
+			parts = append(parts, cur)
+			cur, tuples, size = nil, 0, 0
+		}
+		if fresh {
+			tuples++
+			size += len(c.tuple()) + 1
+		}
+		cur = append(cur, c)
+	}
+	if len(cur) > 0 {
+		parts = append(parts, cur)
+	}
+	return parts
+}
+
+// runPart sends one batched query for calls and wakes them with their shares.
+func (s *Source) runPart(p *pending, calls []*call) {
+	tuples := make([][]string, 0, len(calls))
+	for _, c := range calls {
+		tuples = append(tuples, c.b.Values)
+	}
+	q, asIs, err := calls[0].b.Query(tuples)
+	if err != nil {
+		for _, c := range calls {
+			c.err = err
+			close(c.done)
+		}
+		return
+	}
+	s.batches.Add(1)
+	s.joined.Add(int64(len(calls)))
+	ctx, cancel := detach(calls)
+	defer cancel()
+	p.run(ctx, q, asIs, calls)
+	for _, c := range calls {
+		close(c.done)
+	}
+}
+
+// detach returns a context for a query run on behalf of calls: it keeps the values of the
+// first (the lookback delta among them) and ends when every caller has gone.
+func detach(calls []*call) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(context.WithoutCancel(calls[0].ctx))
+	go func() {
+		for _, c := range calls {
+			select {
+			case <-c.ctx.Done():
+			case <-ctx.Done():
+				return
+			}
+		}
+		cancel()
+	}()
+	return ctx, cancel
+}
+
+// RangeGroups runs a range query, batched with the same-shaped queries of its peers.
+func (s *Source) RangeGroups(ctx context.Context, query string, start, end time.Time, step time.Duration) ([]source.Group, source.Stats, error) {
+	b, ok := promql.Batch(query)
+	if !ok || peers(ctx) < 2 {
+		return s.Source.RangeGroups(ctx, query, start, end, step)
+	}
+	key := fmt.Sprintf("range|%s|%d|%d|%d|%d", b.Key, start.UnixMilli(), end.UnixMilli(), step.Milliseconds(), source.LookbackDelta(ctx).Milliseconds())
+	c := &call{ctx: ctx, b: b, done: make(chan struct{})}
+	err := s.join(key, c, func(ctx context.Context, q string, asIs bool, calls []*call) {
+		groups, st, err := s.Source.RangeGroups(ctx, q, start, end, step)
+		share(calls, st, err, func(c *call) {
+			for _, g := range groups {
+				if ls, mine := owned(c.b, asIs, g.Labels); mine {
+					c.groups = append(c.groups, source.Group{Labels: ls, Series: g.Series})
+				}
+			}
+		})
+	})
+	if err != nil {
+		return nil, c.stats, err
+	}
+	return c.groups, c.stats, nil
+}
+
+// Range runs a range query that yields at most one series, batched like RangeGroups.
+func (s *Source) Range(ctx context.Context, query string, start, end time.Time, step time.Duration) (source.Series, source.Stats, error) {
+	if _, ok := promql.Batch(query); !ok || peers(ctx) < 2 {
+		return s.Source.Range(ctx, query, start, end, step)
+	}
+	groups, st, err := s.RangeGroups(ctx, query, start, end, step)
+	if err != nil {
+		return source.Series{}, st, err
+	}
+	switch len(groups) {
+	case 0:
+		n := int(end.Sub(start)/step) + 1
+		return source.Series{Start: start, Step: step, Values: make([]float64, n), Present: make([]bool, n)}, st, nil
+	case 1:
+		return groups[0].Series, st, nil
+	}
+	return source.Series{}, st, fmt.Errorf("range query %q: %w", query, &source.ManySeriesError{N: len(groups)})
+}
+
+// timesSource is a source that can say which series each raw-sample list belongs to.
+type timesSource interface {
+	SampleTimesGroups(ctx context.Context, query string, t time.Time) ([]source.Times, error)
+}
+
+// SampleTimes returns the raw sample times of a range-vector selector at t, batched with
+// the same-shaped probes of its peers when the source can label them.
+func (s *Source) SampleTimes(ctx context.Context, query string, t time.Time) ([][]int64, error) {
+	ts, labelled := s.Source.(timesSource)
+	b, ok := promql.Batch(query)
+	if !ok || !labelled || peers(ctx) < 2 {
+		return s.Source.SampleTimes(ctx, query, t)
+	}
+	key := fmt.Sprintf("times|%s|%d", b.Key, t.UnixMilli())
+	c := &call{ctx: ctx, b: b, done: make(chan struct{})}
+	err := s.join(key, c, func(ctx context.Context, q string, asIs bool, calls []*call) {
+		got, err := ts.SampleTimesGroups(ctx, q, t)
+		share(calls, source.Stats{}, err, func(c *call) {
+			for _, g := range got {
+				if _, mine := owned(c.b, asIs, g.Labels); mine {
+					c.times = append(c.times, g.Times)
+				}
+			}
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return c.times, nil
+}
+
+// share gives every call the batch's error or its share of the answer; the requests and
+// cache hits are counted once, on the first call, so that they add up.
+func share(calls []*call, st source.Stats, err error, give func(c *call)) {
+	for i, c := range calls {
+		c.stats = source.Stats{Queries: st.Queries, Warnings: st.Warnings, Infos: st.Infos}
+		if i == 0 {
+			c.stats.Requests, c.stats.CacheHits = st.Requests, st.CacheHits
+		}
+		if err != nil {
+			c.err = err
+			continue
+		}
+		give(c)
+	}
+}
+
+// owned tells whether a series of a batched answer belongs to the query b, and returns
+// its labels as b's own query would have: without the labels the batch added. The answer
+// to b's query as it is (asIs) is all b's.
+func owned(b promql.Batchable, asIs bool, ls map[string]string) (map[string]string, bool) {
+	if asIs {
+		return ls, true
+	}
+	t, ok := promql.Tuple(b.Labels, ls)
+	if !ok || !slices.Equal(t, b.Values) {
+		return nil, false
+	}
+	if !b.Widened {
+		return ls, true
+	}
+	out := make(map[string]string, len(ls))
+	for k, v := range ls {
+		if !slices.Contains(b.Labels, k) {
+			out[k] = v
+		}
+	}
+	return out, true
+}

@@ -20,10 +20,11 @@ import (
 
 // Defaults of Source.
 const (
-	// DefaultLinger is how long a batch waits for another query after the last one joined.
-	DefaultLinger = 2 * time.Millisecond
+	// DefaultLinger is how long a batch waits for another query after the last one
+	// joined, unless every peer has joined.
+	DefaultLinger = 5 * time.Millisecond
 	// DefaultMaxWait bounds how long the first query of a batch waits.
-	DefaultMaxWait = 25 * time.Millisecond
+	DefaultMaxWait = 50 * time.Millisecond
 	// DefaultMaxValues bounds the distinct label-value tuples of one batched query.
 	DefaultMaxValues = 100
 	// DefaultMaxBytes bounds the length of the values in one batched query.
@@ -112,7 +113,12 @@ func (s *Source) join(key string, c *call, run func(ctx context.Context, query s
 		p.timer.Reset(linger)
 	}
 	p.calls = append(p.calls, c)
+	full := len(p.calls) >= peers(c.ctx)
 	s.mu.Unlock()
+	if full {
+		// Every peer is here: nobody else is coming.
+		go s.fire(key, p)
+	}
 	select {
 	case <-c.done:
 		return c.err

@@ -58,6 +58,9 @@ func newEngine(t *testing.T, url string, batched bool) (*engine.Engine, *batch.S
 		return engine.New(src), nil
 	}
 	b := batch.New(src)
+	// Under the race detector on a busy machine, peers may be slow to join: wait for them
+	// longer than by default, so that the request counts below do not depend on the load.
+	b.Linger, b.MaxWait = 100*time.Millisecond, time.Second
 	return engine.New(b), b
 }
 

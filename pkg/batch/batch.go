@@ -40,15 +40,17 @@ type Source struct {
 	Linger, MaxWait     time.Duration
 	MaxValues, MaxBytes int
 
-	mu   sync.Mutex
-	open map[string]*pending
+	mu         sync.Mutex
+	open       map[string]*pending
+	parts      map[string]map[string]*part // shape → tuple → its part
+	remembered int
 
 	batches, joined atomic.Int64
 }
 
 // New returns a batching source over src.
 func New(src engine.Source) *Source {
-	return &Source{Source: src, open: map[string]*pending{}}
+	return &Source{Source: src, open: map[string]*pending{}, parts: map[string]map[string]*part{}}
 }
 
 // peersKey is the context key of WithPeers.
@@ -84,18 +86,31 @@ type call struct {
 // tuple is the call's values as one string.
 func (c *call) tuple() string { return strings.Join(c.b.Values, "\x00") }
 
-// pending is an open batch: the calls that joined it and how to run it.
+// pending is an open batch: the calls that joined it, their distinct values, and how to
+// run it; shape is its key without the time range, under which its parts are remembered.
 type pending struct {
-	calls []*call
-	timer *time.Timer
-	first time.Time
-	fired bool
-	run   func(ctx context.Context, query string, asIs bool, calls []*call)
+	shape  string
+	calls  []*call
+	tuples map[string]bool
+	timer  *time.Timer
+	first  time.Time
+	fired  bool
+	run    func(ctx context.Context, query string, asIs bool, calls []*call)
 }
+
+// part is a remembered batch: its value tuples, sorted. Later calls with one of them ask
+// for all of them again, so that the batched query, and so its cached chunks and the
+// requests in flight, are the same on every refresh and for every viewer.
+type part struct {
+	tuples [][]string
+}
+
+// maxRemembered bounds the remembered value tuples of all shapes.
+const maxRemembered = 100_000
 
 // join adds c to the open batch under key, opening one when there is none, and waits
 // for its answer.
-func (s *Source) join(key string, c *call, run func(ctx context.Context, query string, asIs bool, calls []*call)) error {
+func (s *Source) join(shape, key string, c *call, run func(ctx context.Context, query string, asIs bool, calls []*call)) error {
 	linger, maxWait := s.Linger, s.MaxWait
 	if linger <= 0 {
 		linger = DefaultLinger
@@ -106,14 +121,15 @@ func (s *Source) join(key string, c *call, run func(ctx context.Context, query s
 	s.mu.Lock()
 	p := s.open[key]
 	if p == nil {
-		p = &pending{first: time.Now(), run: run}
+		p = &pending{shape: shape, first: time.Now(), run: run, tuples: map[string]bool{}}
 		s.open[key] = p
 		p.timer = time.AfterFunc(linger, func() { s.fire(key, p) })
 	} else if time.Since(p.first)+linger < maxWait {
 		p.timer.Reset(linger)
 	}
 	p.calls = append(p.calls, c)
-	full := len(p.calls) >= peers(c.ctx)
+	p.tuples[c.tuple()] = true
+	full := len(p.tuples) >= peers(c.ctx)
 	s.mu.Unlock()
 	if full {
 		// Every peer is here: nobody else is coming.
@@ -127,7 +143,8 @@ func (s *Source) join(key string, c *call, run func(ctx context.Context, query s
 	}
 }
 
-// fire closes the batch p and runs it, split into queries of at most MaxValues tuples.
+// fire closes the batch p and runs it: the calls of remembered parts ask for their part
+// again; the others are split into new parts, which are remembered.
 func (s *Source) fire(key string, p *pending) {
 	s.mu.Lock()
 	if p.fired {
@@ -138,16 +155,49 @@ func (s *Source) fire(key string, p *pending) {
 	if s.open[key] == p {
 		delete(s.open, key)
 	}
-	calls := p.calls
+	known := s.parts[p.shape]
+	if known == nil {
+		known = map[string]*part{}
+		s.parts[p.shape] = known
+	}
+	byPart := map[*part][]*call{}
+	var order []*part
+	var loose []*call
+	for _, c := range p.calls {
+		pt := known[c.tuple()]
+		if pt == nil {
+			loose = append(loose, c)
+			continue
+		}
+		if byPart[pt] == nil {
+			order = append(order, pt)
+		}
+		byPart[pt] = append(byPart[pt], c)
+	}
+	for _, cs := range s.partition(loose) {
+		pt := &part{}
+		for i, c := range cs {
+			if i == 0 || c.tuple() != cs[i-1].tuple() {
+				pt.tuples = append(pt.tuples, c.b.Values)
+				known[c.tuple()] = pt
+				s.remembered++
+			}
+		}
+		order = append(order, pt)
+		byPart[pt] = cs
+	}
+	if s.remembered > maxRemembered {
+		clear(s.parts) // new parts are formed on the next queries
+		s.remembered = 0
+	}
 	s.mu.Unlock()
-	for _, part := range s.partition(calls) {
-		go s.runPart(p, part)
+	for _, pt := range order {
+		go s.runPart(p, pt.tuples, byPart[pt])
 	}
 }
 
 // partition groups calls by their values, sorted, into parts bounded by MaxValues
-// distinct tuples and MaxBytes of values: the same calls give the same parts, and so
-// the same queries, on every refresh.
+// distinct tuples and MaxBytes of values.
 func (s *Source) partition(calls []*call) [][]*call {
 	maxValues, maxBytes := s.MaxValues, s.MaxBytes
 	if maxValues <= 0 {
@@ -178,12 +228,9 @@ func (s *Source) partition(calls []*call) [][]*call {
 	return parts
 }
 
-// runPart sends one batched query for calls and wakes them with their shares.
-func (s *Source) runPart(p *pending, calls []*call) {
-	tuples := make([][]string, 0, len(calls))
-	for _, c := range calls {
-		tuples = append(tuples, c.b.Values)
-	}
+// runPart sends one batched query for the value tuples of a part and wakes its calls
+// with their shares.
+func (s *Source) runPart(p *pending, tuples [][]string, calls []*call) {
 	q, asIs, err := calls[0].b.Query(tuples)
 	if err != nil {
 		for _, c := range calls {
@@ -225,9 +272,10 @@ func (s *Source) RangeGroups(ctx context.Context, query string, start, end time.
 	if !ok || peers(ctx) < 2 {
 		return s.Source.RangeGroups(ctx, query, start, end, step)
 	}
-	key := fmt.Sprintf("range|%s|%d|%d|%d|%d", b.Key, start.UnixMilli(), end.UnixMilli(), step.Milliseconds(), source.LookbackDelta(ctx).Milliseconds())
+	shape := fmt.Sprintf("range|%s|%d|%d", b.Key, step.Milliseconds(), source.LookbackDelta(ctx).Milliseconds())
+	key := fmt.Sprintf("%s|%d|%d", shape, start.UnixMilli(), end.UnixMilli())
 	c := &call{ctx: ctx, b: b, done: make(chan struct{})}
-	err := s.join(key, c, func(ctx context.Context, q string, asIs bool, calls []*call) {
+	err := s.join(shape, key, c, func(ctx context.Context, q string, asIs bool, calls []*call) {
 		groups, st, err := s.Source.RangeGroups(ctx, q, start, end, step)
 		share(calls, st, err, func(c *call) {
 			for _, g := range groups {
@@ -275,9 +323,10 @@ func (s *Source) SampleTimes(ctx context.Context, query string, t time.Time) ([]
 	if !ok || !labelled || peers(ctx) < 2 {
 		return s.Source.SampleTimes(ctx, query, t)
 	}
-	key := fmt.Sprintf("times|%s|%d", b.Key, t.UnixMilli())
+	shape := "times|" + b.Key
+	key := fmt.Sprintf("%s|%d", shape, t.UnixMilli())
 	c := &call{ctx: ctx, b: b, done: make(chan struct{})}
-	err := s.join(key, c, func(ctx context.Context, q string, asIs bool, calls []*call) {
+	err := s.join(shape, key, c, func(ctx context.Context, q string, asIs bool, calls []*call) {
 		got, err := ts.SampleTimesGroups(ctx, q, t)
 		share(calls, source.Stats{}, err, func(c *call) {
 			for _, g := range got {

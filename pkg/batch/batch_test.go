@@ -116,6 +116,23 @@ func TestBatchedFiguresEqual(t *testing.T) {
 			t.Logf("%d SLOs: %d requests alone, %d batched (%d batched queries for %d calls)", len(slos), reqAlone, reqBatched, batches, joined)
 			require.Greater(t, joined, batches, "calls share batched queries")
 			require.Less(t, reqBatched*2, reqAlone, "batching at least halves the requests")
+
+			// Three viewers refresh at once: they ask for the same batches as the first
+			// query (so their chunks come from the cache or from requests in flight),
+			// with the same figures.
+			var wg sync.WaitGroup
+			for v := 0; v < 3; v++ {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					again := statuses(t, batched, slos, at)
+					for i, s := range slos {
+						require.Equal(t, got[i].Counts, again[i].Counts, "%s: refreshed counts", s.Name)
+						require.ElementsMatch(t, got[i].Fetched.Queries, again[i].Fetched.Queries, "%s: refreshed queries", s.Name)
+					}
+				}()
+			}
+			wg.Wait()
 		})
 	}
 }

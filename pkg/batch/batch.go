@@ -22,9 +22,9 @@ import (
 const (
 	// DefaultLinger is how long a batch waits for another query after the last one
 	// joined, unless every peer has joined.
-	DefaultLinger = 5 * time.Millisecond
+	DefaultLinger = 2 * time.Millisecond
 	// DefaultMaxWait bounds how long the first query of a batch waits.
-	DefaultMaxWait = 50 * time.Millisecond
+	DefaultMaxWait = 20 * time.Millisecond
 	// DefaultMaxValues bounds the distinct label-value tuples of one batched query.
 	DefaultMaxValues = 100
 	// DefaultMaxBytes bounds the length of the values in one batched query.

@@ -121,14 +121,14 @@ func (d *Datasource) queryAlerts(ctx context.Context, r *request) backend.DataRe
 	if err := allFailed(r.slos, errs); err != nil {
 		return queryError(err)
 	}
-	var ok, all []alertRow
+	var ok, failed []alertRow
 	var executed []string
 	var notices []data.Notice
 	for i, s := range r.slos {
 		if errs[i] != nil {
 			notices = append(notices, data.Notice{Severity: data.NoticeSeverityError, Text: errs[i].Error()})
 			for _, bw := range s.Alerting() {
-				all = append(all, alertRow{s: s, p: engine.AlertPair{BurnWindow: bw}, err: errs[i]})
+				failed = append(failed, alertRow{s: s, p: engine.AlertPair{BurnWindow: bw}, err: errs[i]})
 			}
 			continue
 		}
@@ -138,7 +138,7 @@ func (d *Datasource) queryAlerts(ctx context.Context, r *request) backend.DataRe
 			ok = append(ok, alertRow{s: s, p: p})
 		}
 	}
-	all = append(ok, all...)
+	all := append(append([]alertRow{}, ok...), failed...)
 	if len(r.slos) == 0 {
 		notices = append(notices, data.Notice{Severity: data.NoticeSeverityInfo, Text: "no SLO matches this query"})
 	}

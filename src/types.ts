@@ -51,6 +51,13 @@ export const QUERY_TYPES = [
       'The documentation table: every SLO with description, user story, owner, indicator and generated PromQL.',
     options: [],
   },
+  {
+    value: 'alerts',
+    label: 'Alerts',
+    description:
+      'One row per SLO and burn-rate alert window pair: long and short burn rates, factor, state; ready for Grafana alert rules.',
+    options: [],
+  },
 ] as const satisfies ReadonlyArray<{
   value: string;
   label: string;

@@ -1,5 +1,5 @@
 /**
- * Checks the files Grafana provisions: the dashboards only use the seven query types and
+ * Checks the files Grafana provisions: the dashboards only use the query types and
  * name SLOs that exist in provisioning/slos, and the data source points at those files.
  */
 import fs from 'fs';

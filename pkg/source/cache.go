@@ -23,8 +23,8 @@ const (
 // counted once.
 type cache struct {
 	mu     sync.Mutex
-	max    int64 // bytes
-	bytes  int64 // held now: entries and interned label sets
+	max    int64      // bytes
+	bytes  int64      // held now: entries and interned label sets
 	order  *list.List // front is most recent; values are *cacheEntry
 	items  map[string]*list.Element
 	labels map[string]*internedLabels // by metric key

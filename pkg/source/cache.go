@@ -2,6 +2,7 @@ package source
 
 import (
 	"container/list"
+	"slices"
 	"sync"
 	"unsafe"
 )
@@ -67,7 +68,8 @@ func (c *cache) get(key string) (chunkResult, bool) {
 // holds at most its size. An entry larger than the whole cache is not kept. val is not
 // changed (it may be shared); the cache keeps its own list of series with shared labels.
 func (c *cache) put(key string, val chunkResult) {
-	size := entryBytes(key, val)
+	stored := chunkResult{from: val.from, to: val.to, series: slices.Clone(val.series)}
+	size := entryBytes(key, stored)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if old, ok := c.items[key]; ok {
@@ -76,10 +78,8 @@ func (c *cache) put(key string, val chunkResult) {
 	if size+c.newLabelBytes(val) > c.max {
 		return
 	}
-	stored := chunkResult{from: val.from, to: val.to, series: make([]seriesResult, len(val.series))}
-	for i, sr := range val.series {
-		sr.labels = c.intern(sr.labels)
-		stored.series[i] = sr
+	for i := range stored.series {
+		stored.series[i].labels = c.intern(stored.series[i].labels)
 	}
 	e := c.order.PushFront(&cacheEntry{key: key, val: stored, bytes: size})
 	c.items[key] = e

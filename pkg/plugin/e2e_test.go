@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
-	"github.com/grafana/grafana-plugin-sdk-go/experimental/datasourcetest"
 	"github.com/stretchr/testify/require"
 
 	"github.com/nines-slo/nines/pkg/internal/promtest"
@@ -26,9 +25,7 @@ func freeAddr(t *testing.T) string {
 // instance management, against the real Prometheus holding the demo history.
 func TestEndToEndOverGRPC(t *testing.T) {
 	srv := promtest.Shared(t)
-	tp, err := datasourcetest.Manage(NewDatasource, datasourcetest.ManageOpts{Address: freeAddr(t)})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = tp.Shutdown() })
+	tp := managedPlugin(t)
 
 	jsonData, _ := json.Marshal(map[string]any{"definitionPaths": []string{"testdata/slos.yaml"}, "timeout": 20})
 	pctx := backend.PluginContext{

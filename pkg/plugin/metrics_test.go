@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -20,6 +21,24 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
+
+// grpcPlugin is the plugin served over gRPC for the tests, once per process: the SDK
+// registers its own metrics in the default registry, which takes them only once.
+var grpcPlugin struct {
+	once sync.Once
+	tp   datasourcetest.TestPlugin
+	err  error
+}
+
+// managedPlugin serves the plugin over gRPC as Grafana runs it, for the rest of the tests.
+func managedPlugin(t *testing.T) datasourcetest.TestPlugin {
+	t.Helper()
+	grpcPlugin.once.Do(func() {
+		grpcPlugin.tp, grpcPlugin.err = datasourcetest.Manage(NewDatasource, datasourcetest.ManageOpts{Address: freeAddr(t)})
+	})
+	require.NoError(t, grpcPlugin.err)
+	return grpcPlugin.tp
+}
 
 // countingSource answers the Prometheus API with a steady counter (one series, 1 per
 // second) and counts the requests; with fail set it refuses them as bad input.
@@ -105,9 +124,7 @@ func value(mfs map[string]*dto.MetricFamily, name, labels string) float64 {
 func TestMetricsThroughCollectMetrics(t *testing.T) {
 	src := &countingSource{}
 	srv := fakeSource(t, src.ServeHTTP)
-	tp, err := datasourcetest.Manage(NewDatasource, datasourcetest.ManageOpts{Address: freeAddr(t)})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = tp.Shutdown() })
+	tp := managedPlugin(t)
 	jsonData, _ := json.Marshal(map[string]any{"definitions": benchSLO, "rangeSemantics": "lastSample", "timeInterval": "1m"})
 	pctx := backend.PluginContext{OrgID: 1, PluginID: PluginID, DataSourceInstanceSettings: &backend.DataSourceInstanceSettings{
 		ID: 7, UID: "metrics", Name: "Nines", URL: srv.URL, JSONData: jsonData, Updated: time.Unix(1, 0)}}

@@ -301,7 +301,7 @@ func TestRangeSplitForConcurrency(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			f := newFake(t)
 			cl := setup(t, f, Config{SplitPoints: c.split, MaxConcurrency: c.conc})
-			require.Equal(t, c.wantChunkPoints, cl.chunkPoints(c.points))
+			require.Equal(t, c.wantChunkPoints, cl.chunkPoints(c.points, time.Minute.Milliseconds()))
 		})
 	}
 	f := newFake(t)
@@ -417,20 +417,6 @@ func TestRangeCacheDisabledAndWarnings(t *testing.T) {
 	_, st, err = c.Range(context.Background(), "sum(x)", epoch, epoch.Add(19*step), step)
 	require.NoError(t, err)
 	assert.Zero(t, st.CacheHits, "chunks with warnings are not cached")
-}
-
-func TestCacheEviction(t *testing.T) {
-	l := newLRU(2)
-	l.put("a", chunkResult{from: 1})
-	l.put("b", chunkResult{from: 2})
-	_, ok := l.get("a") // a is now the most recent
-	require.True(t, ok)
-	l.put("c", chunkResult{from: 3})
-	_, ok = l.get("b")
-	assert.False(t, ok, "b was least recently used")
-	_, ok = l.get("a")
-	assert.True(t, ok)
-	assert.Equal(t, 2, l.len())
 }
 
 func TestRangeBadInput(t *testing.T) {

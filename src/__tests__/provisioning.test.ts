@@ -134,6 +134,8 @@ describe('provisioning/datasources', () => {
       'definitionPaths',
       'definitions',
       'cacheEntries',
+      'cacheMB',
+      'maxQueryLength',
       'rangeSemantics',
       'timeInterval',
       'maxGap',

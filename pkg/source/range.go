@@ -285,6 +285,7 @@ type rangeRun struct {
 	warnings [][]string
 	infos    [][]string
 	fetched  []bool
+	restOf   []int // for a chunk fetched after a cached prefix, the prefix's index; else -1
 }
 
 // newRangeRun splits a validated range into chunks and makes room for their results.
@@ -309,11 +310,14 @@ func (c *Client) newRangeRun(ctx context.Context, query string, start, end time.
 		warnings: make([][]string, len(cs)),
 		infos:    make([][]string, len(cs)),
 		fetched:  make([]bool, len(cs)),
+		restOf:   slices.Repeat([]int{-1}, len(cs)),
 	}
 }
 
 // fromCache fills the chunks the cache covers, counting them in stats, and returns the
-// indexes of the chunks left to fetch.
+// indexes of the chunks left to fetch. A chunk whose start the cache holds up to some
+// point (the stable prefix of a chunk that reached the present when it was fetched) is
+// served up to there, and only its rest is fetched: a refresh asks for the newest points.
 func (c *Client) fromCache(run *rangeRun, stats *Stats) []int {
 	var todo []int
 	for i, ch := range run.chunks {
@@ -326,9 +330,64 @@ func (c *Client) fromCache(run *rangeRun, stats *Stats) []int {
 			stats.CacheHits++
 			continue
 		}
+		if r, ok := c.prefix(run, ch); ok {
+			run.results[i] = r
+			run.chunks[i].to = r.to
+			stats.CacheHits++
+			rest := chunk{n: ch.n, from: r.to + run.st, to: ch.to, offset: ch.offset + int((r.to+run.st-ch.from)/run.st)}
+			todo = append(todo, run.add(rest, i))
+			continue
+		}
 		todo = append(todo, i)
 	}
 	return todo
+}
+
+// add appends a chunk to the run, the rest of chunk `of` when of >= 0, and returns its index.
+func (run *rangeRun) add(ch chunk, of int) int {
+	run.chunks = append(run.chunks, ch)
+	run.results = append(run.results, chunkResult{})
+	run.warnings = append(run.warnings, nil)
+	run.infos = append(run.infos, nil)
+	run.fetched = append(run.fetched, false)
+	run.restOf = append(run.restOf, of)
+	return len(run.chunks) - 1
+}
+
+// prefix returns the cached start of a chunk when the cache holds one that begins at or
+// before the chunk and ends inside it.
+func (c *Client) prefix(run *rangeRun, ch chunk) (chunkResult, bool) {
+	if c.cache == nil {
+		return chunkResult{}, false
+	}
+	r, ok := c.cache.get(cacheKey(run.key, run.st, run.phase, ch.n))
+	if !ok || r.from > ch.from || r.to < ch.from || r.to >= ch.to {
+		return chunkResult{}, false
+	}
+	if r.from < ch.from {
+		r = mergeParts(chunk{from: ch.from, to: r.to}, run.st, []chunkResult{shift(r, ch.from, run.st)})
+	}
+	return r, true
+}
+
+// shift returns r without its points before from.
+func shift(r chunkResult, from, step int64) chunkResult {
+	skip := int((from - r.from) / step)
+	out := chunkResult{from: from, to: r.to}
+	for _, sr := range r.series {
+		n := len(sr.values) - skip
+		ns := seriesResult{labels: sr.labels, values: sr.values[skip:]}
+		if sr.present != nil {
+			ns.present = newBitset(n)
+			for i := 0; i < n; i++ {
+				if sr.present.has(skip + i) {
+					ns.present.set(i)
+				}
+			}
+		}
+		out.series = append(out.series, ns)
+	}
+	return out
 }
 
 // fetchChunks fetches the chunks todo, at most the client's concurrency at once; the first
@@ -432,15 +491,35 @@ func (run *rangeRun) assemble() []Group {
 	return groups
 }
 
-// storeFetched caches the fetched chunks that ended before the cutoff and came without warnings.
+// storeFetched caches the fetched chunks that ended before the cutoff and came without
+// warnings; of a chunk that reaches the present, it caches the points before the cutoff
+// (with the cached start it was the rest of), for the next refresh to start from.
 func (c *Client) storeFetched(run *rangeRun) {
 	if c.cache == nil {
 		return
 	}
 	for i, ch := range run.chunks {
-		if run.fetched[i] && ch.to < run.cutoff && len(run.warnings[i]) == 0 {
-			c.cache.put(cacheKey(run.key, run.st, run.phase, ch.n), run.results[i])
+		if !run.fetched[i] || len(run.warnings[i]) > 0 {
+			continue
 		}
+		if ch.to < run.cutoff {
+			if run.restOf[i] < 0 {
+				c.cache.put(cacheKey(run.key, run.st, run.phase, ch.n), run.results[i])
+				continue
+			}
+		}
+		parts := []chunkResult{run.results[i]}
+		from := ch.from
+		if of := run.restOf[i]; of >= 0 {
+			parts = append([]chunkResult{run.results[of]}, parts...)
+			from = run.chunks[of].from
+		}
+		// The last grid point before the cutoff.
+		last := min(ch.to, from+floorDiv(run.cutoff-1-from, run.st)*run.st)
+		if last < from {
+			continue
+		}
+		c.cache.put(cacheKey(run.key, run.st, run.phase, ch.n), mergeParts(chunk{from: from, to: last}, run.st, parts))
 	}
 }
 
@@ -565,6 +644,9 @@ func mergeParts(ch chunk, step int64, parts []chunkResult) chunkResult {
 	index := map[string]int{}
 	for _, p := range parts {
 		off := int((p.from - ch.from) / step)
+		if off >= n {
+			continue // the part lies beyond the chunk's end
+		}
 		for _, sr := range p.series {
 			k, ok := index[sr.labels.key]
 			if !ok {
@@ -575,17 +657,23 @@ func mergeParts(ch chunk, step int64, parts []chunkResult) chunkResult {
 			m := out.series[k]
 			copy(m.values[off:], sr.values)
 			for i := range sr.values {
-				if sr.present.has(i) {
+				if off+i < n && sr.present.has(i) {
 					m.present.set(off + i)
 				}
 			}
 		}
 	}
-	for i := range out.series {
-		if out.series[i].present.count() == n {
-			out.series[i].present = nil
+	kept := out.series[:0]
+	for _, sr := range out.series {
+		switch sr.present.count() {
+		case 0: // all its points lie beyond the chunk's end
+			continue
+		case n:
+			sr.present = nil
 		}
+		kept = append(kept, sr)
 	}
+	out.series = kept
 	return out
 }
 

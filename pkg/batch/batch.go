@@ -103,6 +103,13 @@ type pending struct {
 // requests in flight, are the same on every refresh and for every viewer.
 type part struct {
 	tuples [][]string
+	query  string // the batched query, once it has been built
+	asIs   bool
+}
+
+// coverer is a source that can tell when its cache holds a whole range query.
+type coverer interface {
+	Covered(ctx context.Context, query string, start, end time.Time, step time.Duration) bool
 }
 
 // maxRemembered bounds the remembered value tuples of all shapes.
@@ -192,8 +199,20 @@ func (s *Source) fire(key string, p *pending) {
 	}
 	s.mu.Unlock()
 	for _, pt := range order {
-		go s.runPart(p, pt.tuples, byPart[pt])
+		go s.runPart(p, pt, byPart[pt])
 	}
+}
+
+// known returns the batched query of the remembered part c's values belong to, ok false
+// when there is none or it has not run yet.
+func (s *Source) known(shape string, c *call) (q string, asIs, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	pt := s.parts[shape][c.tuple()]
+	if pt == nil || pt.query == "" {
+		return "", false, false
+	}
+	return pt.query, pt.asIs, true
 }
 
 // partition groups calls by their values, sorted, into parts bounded by MaxValues
@@ -230,8 +249,13 @@ func (s *Source) partition(calls []*call) [][]*call {
 
 // runPart sends one batched query for the value tuples of a part and wakes its calls
 // with their shares.
-func (s *Source) runPart(p *pending, tuples [][]string, calls []*call) {
-	q, asIs, err := calls[0].b.Query(tuples)
+func (s *Source) runPart(p *pending, pt *part, calls []*call) {
+	q, asIs, err := calls[0].b.Query(pt.tuples)
+	if err == nil {
+		s.mu.Lock()
+		pt.query, pt.asIs = q, asIs
+		s.mu.Unlock()
+	}
 	if err != nil {
 		for _, c := range calls {
 			c.err = err
@@ -275,7 +299,7 @@ func (s *Source) RangeGroups(ctx context.Context, query string, start, end time.
 	shape := fmt.Sprintf("range|%s|%d|%d", b.Key, step.Milliseconds(), source.LookbackDelta(ctx).Milliseconds())
 	key := fmt.Sprintf("%s|%d|%d", shape, start.UnixMilli(), end.UnixMilli())
 	c := &call{ctx: ctx, b: b, done: make(chan struct{})}
-	err := s.join(shape, key, c, func(ctx context.Context, q string, asIs bool, calls []*call) {
+	run := func(ctx context.Context, q string, asIs bool, calls []*call) {
 		groups, st, err := s.Source.RangeGroups(ctx, q, start, end, step)
 		share(calls, st, err, func(c *call) {
 			for _, g := range groups {
@@ -284,7 +308,16 @@ func (s *Source) RangeGroups(ctx context.Context, query string, start, end time.
 				}
 			}
 		})
-	})
+	}
+	if q, asIs, ok := s.known(shape, c); ok {
+		// Its batch's query has run before: when the cache holds its answer, read it
+		// now instead of waiting for peers (a refresh of past data).
+		if cv, ok := s.Source.(coverer); ok && cv.Covered(ctx, q, start, end, step) {
+			run(ctx, q, asIs, []*call{c})
+			return c.groups, c.stats, c.err
+		}
+	}
+	err := s.join(shape, key, c, run)
 	if err != nil {
 		return nil, c.stats, err
 	}

@@ -210,6 +210,25 @@ func (c *Client) RangeGroups(ctx context.Context, query string, start, end time.
 	return groups, stats, nil
 }
 
+// Covered tells whether the cache holds every point of the range query: a call for it
+// would send nothing.
+func (c *Client) Covered(ctx context.Context, query string, start, end time.Time, step time.Duration) bool {
+	if c.cache == nil {
+		return false
+	}
+	total, err := checkRange(query, start, end, step)
+	if err != nil {
+		return false
+	}
+	run := c.newRangeRun(ctx, query, start, end, step, total)
+	for _, ch := range run.chunks {
+		if _, ok := c.cached(run.key, run.st, run.phase, ch); !ok {
+			return false
+		}
+	}
+	return true
+}
+
 // nonFinite returns a warning naming the first NaN or infinite value of groups, or "" when
 // there is none. Such values are returned as they came (a gauge's average over nothing is
 // NaN), but counts can never be NaN or infinite, so the caller gets to see them.

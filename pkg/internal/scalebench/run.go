@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -52,6 +53,7 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 		return nil, err
 	}
 	b.res.Blocks, b.res.Generated, b.res.Generation = blocks, generated, time.Since(t0)
+	debug.FreeOSMemory() // the block writer's head is garbage now
 	b.logf("history: %s (%s)", blocks, map[bool]string{true: "generated in " + b.res.Generation.Round(time.Second).String(), false: "cached"}[generated])
 	if b.work, err = os.MkdirTemp("", "nines-benchscale-run-*"); err != nil {
 		return nil, err

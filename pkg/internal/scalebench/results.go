@@ -57,6 +57,7 @@ type Results struct {
 	Blocks                             string
 	Generated                          bool
 	Generation, Startup                time.Duration
+	LoadBefore, LoadAfter              string // /proc/loadavg's 1-minute load at the start and end of the measurements
 	StatusHand, StatusCold, StatusWarm Measure
 	Budget                             []BudgetRow
 	Floor                              Measure
@@ -80,15 +81,15 @@ func (r *Results) rows() []row {
 	hs, cs := r.StatusHand.Took.Seconds(), r.StatusCold.Took.Seconds()
 	out := []row{
 		{fmt.Sprintf("`status`, all %d SLOs, cold", n), fmt.Sprintf("%s, %d requests", seconds(r.StatusCold.Took), r.StatusCold.Requests),
-			fmt.Sprintf("by hand (3 instant queries by service): %s", seconds(r.StatusHand.Took)), fmt.Sprintf("%.2f× faster", hs/cs),
+			fmt.Sprintf("by hand (3 instant queries by service): %s", seconds(r.StatusHand.Took)), faster(hs / cs),
 			fmt.Sprintf("≥ %g× faster", TargetStatusSpeedup), verdict(hs/cs >= TargetStatusSpeedup)},
 		{"the same, refreshed (default settings)", fmt.Sprintf("%s, %d requests", seconds(r.StatusWarm.Took), r.StatusWarm.Requests), "—", "—",
 			"< " + seconds(TargetRefresh), verdict(r.StatusWarm.Took < TargetRefresh)},
 	}
 	for _, b := range r.Budget {
 		ratio := b.Hand.Took.Seconds() / b.Nines.Took.Seconds()
-		rw := row{fmt.Sprintf("`budget` 30d range and window, %d SLOs, cold", b.SLOs), fmt.Sprintf("%s, %d requests", seconds(b.Nines.Took), b.Nines.Requests),
-			fmt.Sprintf("by hand (one range query per SLO): %s", seconds(b.Hand.Took)), fmt.Sprintf("%.1f× faster", ratio), "—", ""}
+		rw := row{fmt.Sprintf("`budget` 30d range and window, %s, cold", slos(b.SLOs)), fmt.Sprintf("%s, %d requests", seconds(b.Nines.Took), b.Nines.Requests),
+			fmt.Sprintf("by hand (one range query per SLO): %s", seconds(b.Hand.Took)), faster(ratio), "—", ""}
 		if b.SLOs == n {
 			rw.target, rw.verdict = fmt.Sprintf("≥ %g× faster", TargetBudgetSpeedup), verdict(ratio >= TargetBudgetSpeedup)
 		}
@@ -121,8 +122,9 @@ func (r *Results) Table(w io.Writer) {
 	if r.Generated {
 		gen = "generated in " + r.Generation.Round(time.Second).String()
 	}
-	fmt.Fprintf(w, "Nines scale benchmark, %s: %d SLOs (one per service, %g, 30d), %d series, %d days at 1-minute scrapes ending %s (%s); %d CPUs; Prometheus ready in %s\n\n",
-		r.Date.Format("2006-01-02 15:04 MST"), h.Services, Objective, 2*h.Services, h.Days, h.End.Format(time.RFC3339), gen, r.CPUs, r.Startup.Round(time.Millisecond))
+	fmt.Fprintf(w, "Nines scale benchmark, %s: %d SLOs (one per service, %g, 30d), %d series, %d days at 1-minute scrapes ending %s (%s); %d CPUs, load average %s at the start and %s at the end; Prometheus ready in %s\n\n",
+		r.Date.Format("2006-01-02 15:04 MST"), h.Services, Objective, 2*h.Services, h.Days, h.End.Format(time.RFC3339), gen, r.CPUs,
+		r.LoadBefore, r.LoadAfter, r.Startup.Round(time.Millisecond))
 	fmt.Fprintln(w, "| what | Nines | the alternative, same run | ratio | target | verdict |")
 	fmt.Fprintln(w, "| --- | --- | --- | --- | --- | --- |")
 	for _, x := range r.rows() {
@@ -139,6 +141,21 @@ func (r *Results) Failed() int {
 		}
 	}
 	return n
+}
+
+// faster says how many times faster (ratio ≥ 1) or slower Nines was than the alternative.
+func faster(ratio float64) string {
+	if ratio >= 1 {
+		return fmt.Sprintf("%.2f× faster", ratio)
+	}
+	return fmt.Sprintf("%.2f× slower", 1/ratio)
+}
+
+func slos(n int) string {
+	if n == 1 {
+		return "1 SLO"
+	}
+	return fmt.Sprintf("%d SLOs", n)
 }
 
 func seconds(d time.Duration) string {

@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -80,11 +81,13 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 	if _, _, err := b.prom.runAll(ctx, []handQuery{floor(b.from, b.to, 30*24*time.Hour)}, 1); err != nil {
 		return nil, fmt.Errorf("warm-up: %w", err)
 	}
+	b.res.LoadBefore = loadAverage()
 	for _, phase := range []func(context.Context) error{b.status, b.budget, b.viewers} {
 		if err := phase(ctx); err != nil {
 			return &b.res, err
 		}
 	}
+	b.res.LoadAfter = loadAverage()
 	return &b.res, nil
 }
 
@@ -236,6 +239,15 @@ func (b *bench) viewers(ctx context.Context) error {
 		Took: time.Since(t0), P50: percentile(later, 0.50), P99: percentile(later, 0.99), Later: len(later)}
 	b.logf("viewers: %+v", b.res.Viewers)
 	return nil
+}
+
+// loadAverage returns the machine's 1-minute load average, "?" where it cannot be read.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); err == nil && len(f) > 0 {
+		return f[0]
+	}
+	return "?"
 }
 
 // percentile returns the q-quantile of sorted durations (nearest rank), 0 when empty.

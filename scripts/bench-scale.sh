@@ -12,12 +12,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-prom=/usr/bin/prometheus
+own_prometheus=
 for a in "$@"; do
-  case "$a" in --prometheus=*) prom="${a#--prometheus=}" ;; esac
+  case "$a" in -prometheus* | --prometheus*) own_prometheus=1 ;; esac
 done
-if [ ! -x "$prom" ]; then
-  echo "bench-scale: $prom not found: install Debian's Prometheus 2.x (apt-get install -y prometheus)" >&2
+if [ -z "$own_prometheus" ] && [ ! -x /usr/bin/prometheus ]; then
+  echo "bench-scale: /usr/bin/prometheus not found: install Debian's Prometheus 2.x (apt-get install -y prometheus), or give --prometheus PATH" >&2
   exit 1
 fi
 

@@ -7,6 +7,7 @@ import (
 	"math"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
@@ -48,6 +49,9 @@ type bench struct {
 func Run(ctx context.Context, cfg Config) (*Results, error) {
 	b := &bench{cfg: cfg, to: cfg.History.End, from: cfg.History.End.Add(-30 * 24 * time.Hour)}
 	b.res = Results{History: cfg.History, CPUs: runtime.NumCPU(), Date: time.Now().UTC()}
+	if _, err := exec.LookPath(cfg.Prometheus); err != nil {
+		return nil, fmt.Errorf("prometheus not found at %s (Debian: apt-get install -y prometheus): %w", cfg.Prometheus, err)
+	}
 	t0 := time.Now()
 	blocks, generated, err := cfg.History.Blocks(cfg.CacheDir, runtime.NumCPU())
 	if err != nil {

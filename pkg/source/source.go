@@ -246,7 +246,28 @@ func (c *Client) query(ctx context.Context, query string, t time.Time) (apiResul
 		return res, op, err
 	}
 	args := url.Values{"query": {query}, "time": {formatTime(t)}}
-	_, _, _, err := c.do(ctx, op, apiRequest{path: "api/v1/query", args: args, post: true}, decodeResult(&res))
+	// Concurrent callers asking the same (viewers of one dashboard) share one request;
+	// the shared answer is read-only. Each caller stops waiting at its own deadline.
+	// The request runs under the first caller's context: when that caller gives up, a
+	// caller still waiting sends its own.
+	send := func(ctx context.Context) (apiResult, error) {
+		var r apiResult
+		_, _, _, err := c.do(ctx, op, apiRequest{path: "api/v1/query", args: args, post: true}, decodeResult(&r))
+		return r, err
+	}
+	key := fmt.Sprintf("instant\x00%s\x00%d", query, t.UnixMilli())
+	leader := false
+	got, err, _ := c.flight.Do(key, func() (any, error) {
+		leader = true
+		return send(ctx)
+	})
+	res, _ = got.(apiResult)
+	if !leader {
+		c.metrics.sharedRequest()
+		if err != nil && ctx.Err() == nil && errors.Is(err, context.Canceled) {
+			res, err = send(ctx)
+		}
+	}
 	if tl, ok := asTooLong(err); ok {
 		err = c.tooLongError(err, tl, errors.New("an instant query's range selectors cannot be split here"))
 	}

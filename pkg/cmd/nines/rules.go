@@ -27,7 +27,7 @@ func cmdRules(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, e.Error())
 	}
 	if len(res.Errors) > 0 {
-		fmt.Fprintf(stderr, "%s%d errors in the definitions: no rules written\n", errorPrefix, len(res.Errors))
+		fmt.Fprintf(stderr, "%s%s in the definitions: no rules written\n", errorPrefix, plural(len(res.Errors), "error", "errors"))
 		return exitFailed
 	}
 	if len(res.SLOs) == 0 {
@@ -49,7 +49,7 @@ func cmdRules(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%srules: %v\n", errorPrefix, err)
 		return exitFailed
 	}
-	fmt.Fprintf(stderr, "rules for %d SLOs\n", len(res.SLOs))
+	fmt.Fprintf(stderr, "rules for %s\n", plural(len(res.SLOs), "SLO", "SLOs"))
 	return exitOK
 }
 

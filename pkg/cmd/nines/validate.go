@@ -33,10 +33,10 @@ func cmdValidate(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	if len(res.Errors) > 0 || empty {
-		fmt.Fprintf(stderr, "%d SLOs valid, %d errors\n", len(res.SLOs), len(res.Errors))
+		fmt.Fprintf(stderr, "%s valid, %s\n", plural(len(res.SLOs), "SLO", "SLOs"), plural(len(res.Errors), "error", "errors"))
 		return exitFailed
 	}
-	fmt.Fprintf(stderr, "%d SLOs valid\n", len(res.SLOs))
+	fmt.Fprintf(stderr, "%s valid\n", plural(len(res.SLOs), "SLO", "SLOs"))
 	return exitOK
 }
 

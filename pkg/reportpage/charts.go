@@ -3,6 +3,7 @@ package reportpage
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"time"
 
@@ -100,6 +101,9 @@ func HappinessChart(s reportdoc.SLO, h reportdoc.Signal) string {
 	xlo, xhi, _ := svgchart.Span(xs, 0.05, 0.0005)
 	xhi = math.Min(xhi, 1)
 	ylo, yhi, _ := svgchart.Span(append(ys, 0), 0.05, 1)
+	if slices.Min(append(ys, 0)) >= 0 {
+		ylo = 0 // counts: the axis starts at zero
+	}
 	return svgchart.Chart{
 		Label: fmt.Sprintf("%s: SLI of each %s interval against %s at lag %s", s.Name, h.Interval, h.Signal, h.BestLag),
 		X:     svgchart.Axis{Title: fmt.Sprintf("SLI per %s (%%)", h.Interval), Min: xlo, Max: xhi, Ticks: pctTicks(xlo, xhi)},

@@ -72,8 +72,11 @@ func (p *page) summary(d reportdoc.Document) {
 // slo writes one SLO's section.
 func (p *page) slo(i int, s reportdoc.SLO) {
 	ptr := func(key string) string { return fmt.Sprintf("/slos/%d/%s", i, key) }
-	p.printf("<section class=\"slo\" data-slo=\"%s\" id=\"slo-%s\">\n<h2>%s <small>(%s)</small></h2>\n", esc(s.Name), esc(s.Name),
-		fig(ptr("title"), s.Title, s.Title), fig(ptr("name"), s.Name, s.Name))
+	name := ""
+	if s.Title != s.Name {
+		name = " <small>(" + fig(ptr("name"), s.Name, s.Name) + ")</small>"
+	}
+	p.printf("<section class=\"slo\" data-slo=\"%s\" id=\"slo-%s\">\n<h2>%s%s</h2>\n", esc(s.Name), esc(s.Name), fig(ptr("title"), s.Title, s.Title), name)
 	if s.UserStory != "" {
 		p.printf("<blockquote class=\"story\">%s</blockquote>\n", fig(ptr("userStory"), s.UserStory, s.UserStory))
 	}
@@ -193,8 +196,8 @@ func (p *page) happiness(i int, s reportdoc.SLO) {
 // exhaustion writes the time to exhaustion: exhausted, a duration, ∞ (not spending) or – (no data).
 func exhaustion(ptr string, s reportdoc.SLO) string {
 	switch {
-	case s.Remaining == nil:
-		return figOpt(ptr, s.Exhaustion, func(float64) string { return "–" })
+	case s.Remaining == nil && s.Exhaustion == nil:
+		return fig(ptr, nil, "–")
 	case *s.Remaining <= 0:
 		return figOpt(ptr, s.Exhaustion, func(float64) string { return "exhausted" })
 	case s.Exhaustion == nil:

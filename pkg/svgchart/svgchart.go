@@ -94,6 +94,9 @@ func (c Chart) SVG() string {
 	fmt.Fprintf(&b, `<title>%s</title>`, esc(c.Label))
 	b.WriteString(c.axes())
 	b.WriteString(body)
+	if n == 0 {
+		fmt.Fprintf(&b, `<text class="nodata" x="%s" y="%s" text-anchor="middle" font-size="14">no data</text>`, num((left+c.Width-right)/2), num((top+c.Height-bottom)/2))
+	}
 	b.WriteString(c.legend())
 	b.WriteString(`</svg>`)
 	return b.String()
@@ -242,6 +245,9 @@ func NiceTicks(lo, hi float64, n int, format func(float64) string) []Tick {
 	var out []Tick
 	for v := math.Ceil(lo/step-1e-9) * step; v <= hi+step*1e-9; v += step {
 		v = math.Round(v/step) * step
+		if v == 0 {
+			v = 0 // not -0
+		}
 		out = append(out, Tick{V: v, Text: format(v)})
 	}
 	return out

@@ -36,7 +36,7 @@ func buildOutput(r *engine.Report, src, version string, demo bool) Output {
 var renderers = map[string]func(io.Writer, Output) error{
 	"table":    func(w io.Writer, o Output) error { return renderText(w, o, false) },
 	"markdown": func(w io.Writer, o Output) error { return renderText(w, o, true) },
-	"html": func(w io.Writer, o Output) error { return reportpage.Write(w, o) },
+	"html":     func(w io.Writer, o Output) error { return reportpage.Write(w, o) },
 	"json": func(w io.Writer, o Output) error {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")

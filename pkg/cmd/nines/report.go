@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -36,8 +35,8 @@ func (l *listFlag) Set(v string) error {
 
 // cmdReport prints the report of every SLO.
 func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	r, code := parseReport(args, stderr)
-	if code != exitOK {
+	r, code := parseReport(args, stdout, stderr)
+	if r == nil {
 		return code
 	}
 	switch {
@@ -86,9 +85,8 @@ type reportRun struct {
 }
 
 // parseReport reads the flags of nines report; on a usage error it returns the exit code.
-func parseReport(args []string, stderr io.Writer) (*reportRun, int) {
-	fs := flag.NewFlagSet("report", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+func parseReport(args []string, stdout, stderr io.Writer) (*reportRun, int) {
+	fs := newFlags("report")
 	r := &reportRun{stderr: stderr}
 	fs.StringVar(&r.promURL, "prometheus", "", "base URL of the Prometheus-compatible source")
 	fs.Var(&r.defs, "definitions", "definitions file or folder (repeatable)")
@@ -98,8 +96,8 @@ func parseReport(args []string, stderr io.Writer) (*reportRun, int) {
 	fs.BoolVar(&r.demo, "demo", false, "use an embedded source loaded with the demo history and the example definitions")
 	fs.DurationVar(&r.timeout, "timeout", source.DefaultTimeout, "timeout of each request to the source")
 	fs.BoolVar(&r.quiet, "quiet", false, "no progress on stderr")
-	if err := fs.Parse(args); err != nil {
-		return nil, exitUsage
+	if code, ok := parse(fs, synReport, args, stdout, stderr); !ok {
+		return nil, code
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "%sreport takes no arguments, got %q\n", errorPrefix, fs.Args())

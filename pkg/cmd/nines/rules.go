@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -12,11 +11,10 @@ import (
 
 // cmdRules loads definitions in any supported format and writes their Prometheus rules.
 func cmdRules(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("rules", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("rules")
 	out := fs.String("out", "", "write the rule file here instead of to standard output")
-	if err := fs.Parse(reorder(args)); err != nil {
-		return exitUsage
+	if code, ok := parse(fs, synRules, reorder(args), stdout, stderr); !ok {
+		return code
 	}
 	if fs.NArg() == 0 {
 		fmt.Fprintf(stderr, "%srules needs at least one definitions file or folder\n", errorPrefix)

@@ -36,7 +36,7 @@ func SLIChart(s reportdoc.SLO) string {
 		Lines: []svgchart.Line{{Name: "SLI", Color: sliColor, X: xs, Y: ys}},
 		Refs:  []svgchart.Ref{{Name: "objective", Y: s.Objective, Color: objectiveColor}},
 		Legend: []svgchart.LegendItem{{Name: "SLI over the window", Color: sliColor},
-			{Name: "objective " + Objective(s.Objective), Color: objectiveColor}},
+			{Name: "objective " + Objective(s.Objective), Color: objectiveColor, Dashed: true}},
 	}.SVG()
 }
 
@@ -53,7 +53,7 @@ func BudgetChart(s reportdoc.SLO) string {
 		Y:      svgchart.Axis{Title: "budget left (%)", Min: lo, Max: hi, Ticks: pctTicks(lo, hi)},
 		Lines:  []svgchart.Line{{Name: "budget left", Color: budgetColor, X: xs, Y: ys}},
 		Refs:   []svgchart.Ref{{Name: "budget spent", Y: 0, Color: objectiveColor}},
-		Legend: []svgchart.LegendItem{{Name: "error budget left", Color: budgetColor}, {Name: "0 %: budget spent", Color: objectiveColor}},
+		Legend: []svgchart.LegendItem{{Name: "error budget left", Color: budgetColor}, {Name: "0 %: budget spent", Color: objectiveColor, Dashed: true}},
 	}.SVG()
 }
 
@@ -81,7 +81,7 @@ func HistoryChart(s reportdoc.SLO) string {
 		Bars:  bars,
 		Refs:  []svgchart.Ref{{Name: "objective", Y: s.Objective, Color: objectiveColor}},
 		Legend: []svgchart.LegendItem{{Name: "met", Color: metColor}, {Name: "missed", Color: missedColor},
-			{Name: "objective " + Objective(s.Objective), Color: objectiveColor}},
+			{Name: "objective " + Objective(s.Objective), Color: objectiveColor, Dashed: true}},
 	}.SVG()
 }
 

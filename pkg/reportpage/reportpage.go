@@ -126,7 +126,7 @@ func (p *page) history(i int, s reportdoc.SLO) {
 		return
 	}
 	p.printf("<div class=\"charts\"><figure>%s<figcaption>SLI of each calendar %s (UTC) against the objective.</figcaption></figure>\n", HistoryChart(s), esc(unit))
-	p.printf("<table>\n<thead><tr><th>%s</th><th>SLI</th><th>Objective</th><th>Budget used</th></tr></thead>\n<tbody>\n", esc(title(unit)))
+	p.printf("<table>\n<thead><tr><th>%s</th><th>SLI</th><th>Objective met</th><th>Budget used</th></tr></thead>\n<tbody>\n", esc(title(unit)))
 	for j, h := range s.History {
 		hp := func(key string) string { return ptr(fmt.Sprintf("history/%d/%s", j, key)) }
 		label := fig(hp("start"), h.Start.Format(time.RFC3339Nano), periodLabel(h.Start, unit))
@@ -161,7 +161,7 @@ func (p *page) recommendation(i int, s reportdoc.SLO) {
 	case sm.Recommended <= 0:
 		p.printf("No round objective is achievable from this history: look at the failures first.</p>\n")
 	case math.Abs(sm.Recommended-s.Objective) < 1e-9:
-		p.printf("<strong>Recommendation: keep %s.</strong> It is what the service achieves.</p>\n", rec)
+		p.printf("<strong>Recommendation: keep %s.</strong> It fits what the service achieves.</p>\n", rec)
 	case sm.Recommended < s.Objective:
 		p.printf("<strong>Recommendation: %s.</strong> The objective asks for more than the service delivers; lower it to %s, or make the service more reliable before promising %s.</p>\n", rec, Objective(sm.Recommended), esc(obj))
 	default:

@@ -12,7 +12,7 @@ h2 small { font-weight: normal; font-size: .7em; color: #444; }
 .note { font-size: .9em; }
 table { border-collapse: collapse; margin: .5rem 0 1rem; }
 th, td { border-bottom: 1px solid #bbb; padding: .3rem .6rem; text-align: left; }
-td .fig { font-variant-numeric: tabular-nums; }
+td .fig { font-variant-numeric: tabular-nums; white-space: nowrap; }
 .summary td:nth-child(n+3) { text-align: right; }
 .status-breached, .status-error { font-weight: bold; color: #a33a00; }
 .status-ok { color: #00664a; }
@@ -21,7 +21,7 @@ blockquote.story { margin: .5rem 0; padding: .4rem .9rem; border-left: 4px solid
 .error { color: #a33a00; font-weight: bold; }
 .charts { display: flex; flex-wrap: wrap; gap: 1rem; align-items: flex-start; }
 figure { margin: 0; }
-figcaption { font-size: .85em; max-width: 640px; }
+figcaption { font-size: .85em; max-width: 480px; }
 svg.chart { max-width: 100%; height: auto; display: block; }
 dl { display: grid; grid-template-columns: auto auto; gap: .2rem 1rem; margin: 0; }
 dt { font-weight: bold; }

@@ -61,8 +61,11 @@ type Bar struct {
 // Dot is one point of a scatter.
 type Dot struct{ X, Y float64 }
 
-// LegendItem names a colour.
-type LegendItem struct{ Name, Color string }
+// LegendItem names a colour; Dashed draws it as a dashed line, as reference lines are.
+type LegendItem struct {
+	Name, Color string
+	Dashed      bool
+}
 
 // Chart is one chart; X is unused by bar charts (their bars sit in equal slots).
 type Chart struct {
@@ -77,15 +80,18 @@ type Chart struct {
 	Legend        []LegendItem
 }
 
+// Size of a chart without one, in SVG units: two fit side by side on a page.
+const DefaultWidth, DefaultHeight = 480.0, 260.0
+
 // Margins of the plot area inside the chart, in SVG units.
 const (
-	left, right, top, bottom = 64.0, 16.0, 28.0, 44.0
+	left, right, top, bottom = 64.0, 28.0, 28.0, 44.0
 )
 
 // SVG returns the chart as an inline SVG element.
 func (c Chart) SVG() string {
 	if c.Width == 0 {
-		c.Width, c.Height = 640, 260
+		c.Width, c.Height = DefaultWidth, DefaultHeight
 	}
 	var b strings.Builder
 	body, n := c.plot()
@@ -156,6 +162,7 @@ func (c Chart) line(l Line) (string, int) {
 // bars draws the bars in equal slots, each with its label below and its note above.
 func (c Chart) bars() (string, int) {
 	var b strings.Builder
+	b.WriteString(`<g class="bars" font-size="12">`)
 	slot := (c.Width - left - right) / float64(len(c.Bars))
 	base := c.y(max(c.Y.Min, 0))
 	n := 0
@@ -172,6 +179,7 @@ func (c Chart) bars() (string, int) {
 		fmt.Fprintf(&b, `<text x="%s" y="%s" text-anchor="middle" font-weight="bold">%s</text>`, num(cx), num(min(y, base)-6), esc(bar.Note))
 		n++
 	}
+	b.WriteString(`</g>`)
 	return b.String(), n
 }
 
@@ -203,7 +211,12 @@ func (c Chart) legend() string {
 	b.WriteString(`<g class="legend" font-size="11">`)
 	x := left
 	for _, it := range c.Legend {
-		fmt.Fprintf(&b, `<rect x="%s" y="8" width="14" height="10" fill="%s"/><text x="%s" y="17">%s</text>`, num(x), it.Color, num(x+18), esc(it.Name))
+		if it.Dashed {
+			fmt.Fprintf(&b, `<line x1="%s" x2="%s" y1="13" y2="13" stroke="%s" stroke-width="2" stroke-dasharray="4 2"/>`, num(x), num(x+14), it.Color)
+		} else {
+			fmt.Fprintf(&b, `<rect x="%s" y="8" width="14" height="10" fill="%s"/>`, num(x), it.Color)
+		}
+		fmt.Fprintf(&b, `<text x="%s" y="17">%s</text>`, num(x+18), esc(it.Name))
 		x += 30 + 6.5*float64(len([]rune(it.Name)))
 	}
 	b.WriteString(`</g>`)

@@ -64,7 +64,8 @@ func find(es []element, name string) []element {
 func TestLineChart(t *testing.T) {
 	nan := math.NaN()
 	c := Chart{
-		Label:  `SLI <of> "checkout" & more`,
+		Label: `SLI <of> "checkout" & more`,
+		Width: 640, Height: 260,
 		X:      Axis{Title: "time (UTC)", Min: 0, Max: 4, Ticks: []Tick{{0, "Mon"}, {4, "Fri"}}},
 		Y:      Axis{Title: "SLI (%)", Min: 0.9, Max: 1, Ticks: []Tick{{0.9, "90 %"}, {1, "100 %"}}},
 		Lines:  []Line{{Name: "SLI", Color: Blue, X: []float64{0, 1, 2, 3, 4}, Y: []float64{1, 0.95, nan, 0.92, 0.9}}},
@@ -92,7 +93,7 @@ func TestLineChart(t *testing.T) {
 	require.Equal(t, 2, strings.Count(d, "M"), "the line breaks at the missing point: %s", d)
 	// (0, 1) is the top left corner of the plot; (4, 0.9) the bottom right.
 	require.True(t, strings.HasPrefix(d, "M64 28 "), d)
-	require.True(t, strings.HasSuffix(d, "L624 216"), d)
+	require.True(t, strings.HasSuffix(d, "L612 216"), d)
 
 	ref := find(es, "line")
 	var objective []element
@@ -116,8 +117,8 @@ func TestLineChart(t *testing.T) {
 
 func TestBarChart(t *testing.T) {
 	c := Chart{
-		Label: "months",
-		Y:     Axis{Title: "SLI (%)", Min: 0.99, Max: 1},
+		Label: "months", Width: 640, Height: 260,
+		Y: Axis{Title: "SLI (%)", Min: 0.99, Max: 1},
 		Bars: []Bar{{Label: "2026-01", Value: 0.995, Note: "met", Color: Green}, {Label: "2026-02", Value: 0.992, Note: "missed", Color: Vermilion},
 			{Label: "2026-03", Value: math.NaN(), Note: "met", Color: Green}},
 		Refs: []Ref{{Y: 0.994, Color: Black}},
@@ -141,13 +142,13 @@ func TestBarChart(t *testing.T) {
 }
 
 func TestScatterAndNoData(t *testing.T) {
-	c := Chart{Label: "happiness", X: Axis{Min: 0, Max: 1}, Y: Axis{Min: 0, Max: 10}, DotColor: Blue,
+	c := Chart{Label: "happiness", Width: 640, Height: 260, X: Axis{Min: 0, Max: 1}, Y: Axis{Min: 0, Max: 10}, DotColor: Blue,
 		Dots: []Dot{{0.5, 5}, {1, 10}, {math.NaN(), 3}}}
 	es := parse(t, c.SVG())
 	require.Equal(t, "2", es[0].attrs["data-points"])
 	circles := find(es, "circle")
 	require.Len(t, circles, 2)
-	require.Equal(t, "344", circles[0].attrs["cx"])
+	require.Equal(t, "338", circles[0].attrs["cx"])
 	require.Equal(t, "122", circles[0].attrs["cy"])
 
 	empty := parse(t, Chart{Label: "nothing", Lines: []Line{{X: []float64{1, 2}, Y: []float64{math.NaN(), math.NaN()}}}}.SVG())

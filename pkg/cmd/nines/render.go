@@ -15,6 +15,7 @@ import (
 	"github.com/nines-slo/nines/pkg/reportdoc"
 	"github.com/nines-slo/nines/pkg/reportpage"
 	"github.com/nines-slo/nines/pkg/slo"
+	"github.com/nines-slo/nines/pkg/words"
 )
 
 // The report as printed, and its parts.
@@ -288,10 +289,5 @@ func bullet(md bool) string {
 	return "  * "
 }
 
-// plural writes a count with its noun: "1 error", "2 errors", "0 errors".
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
-}
+// plural writes a count with its noun: "1 error", "2 errors".
+var plural = words.Count

@@ -30,7 +30,7 @@ func SLIChart(s reportdoc.SLO) string {
 	lo, hi, _ := svgchart.Span(append(append([]float64(nil), ys...), s.Objective), 0.1, 0.0005)
 	hi = math.Min(hi, 1)
 	return svgchart.Chart{
-		Label: fmt.Sprintf("%s: SLI over the %s window against the objective of %s", s.Name, s.Window, Objective(s.Objective)),
+		Label: fmt.Sprintf("%s: SLI over %s against the objective of %s", s.Name, windowSpan(s.Window), Objective(s.Objective)),
 		X:     timeAxis(xs),
 		Y:     svgchart.Axis{Title: "SLI (%)", Min: lo, Max: hi, Ticks: pctTicks(lo, hi)},
 		Lines: []svgchart.Line{{Name: "SLI", Color: sliColor, X: xs, Y: ys}},
@@ -48,7 +48,7 @@ func BudgetChart(s reportdoc.SLO) string {
 	}
 	lo, hi, _ := svgchart.Span(append(append([]float64(nil), ys...), 0, 1), 0.05, 0)
 	return svgchart.Chart{
-		Label:  fmt.Sprintf("%s: error budget left over the %s window", s.Name, s.Window),
+		Label:  fmt.Sprintf("%s: error budget left over %s", s.Name, windowSpan(s.Window)),
 		X:      timeAxis(xs),
 		Y:      svgchart.Axis{Title: "budget left (%)", Min: lo, Max: hi, Ticks: pctTicks(lo, hi)},
 		Lines:  []svgchart.Line{{Name: "budget left", Color: budgetColor, X: xs, Y: ys}},
@@ -67,7 +67,7 @@ func HistoryChart(s reportdoc.SLO) string {
 			b.Note, b.Color = "met", metColor
 		}
 		if h.Partial {
-			b.Label += " (so far)"
+			b.Label += " (partial)"
 		}
 		vals = append(vals, b.Value)
 		bars = append(bars, b)

@@ -105,7 +105,7 @@ func (p *page) trend(i int, s reportdoc.SLO) {
 		p.printf("<p class=\"error\">%s</p>\n", fig(fmt.Sprintf("/slos/%d/seriesError", i), s.SeriesError, s.SeriesError))
 		return
 	}
-	p.printf("<div class=\"charts\">\n<figure>%s<figcaption>SLI over the %s window at each time, against the objective.</figcaption></figure>\n", SLIChart(s), esc(s.Window))
+	p.printf("<div class=\"charts\">\n<figure>%s<figcaption>SLI over %s at each time, against the objective.</figcaption></figure>\n", SLIChart(s), esc(windowSpan(s.Window)))
 	p.printf("<figure>%s<figcaption>Error budget left: 100 %% is untouched, 0 %% spent, below 0 overspent.</figcaption></figure>\n</div>\n", BudgetChart(s))
 }
 
@@ -131,7 +131,7 @@ func (p *page) history(i int, s reportdoc.SLO) {
 		hp := func(key string) string { return ptr(fmt.Sprintf("history/%d/%s", j, key)) }
 		label := fig(hp("start"), h.Start.Format(time.RFC3339Nano), periodLabel(h.Start, unit))
 		if h.Partial {
-			label += " " + fig(hp("partial"), true, "(so far)")
+			label += " " + fig(hp("partial"), true, "(partial)")
 		}
 		met := fig(hp("met"), h.Met, map[bool]string{true: "met", false: "missed"}[h.Met])
 		if h.SLI == nil {
@@ -204,6 +204,15 @@ func exhaustion(ptr string, s reportdoc.SLO) string {
 		return fig(ptr, nil, "∞")
 	}
 	return figOpt(ptr, s.Exhaustion, duration)
+}
+
+// windowSpan names what the trend covers: "the 28d window", "the month to date".
+func windowSpan(w string) string {
+	switch w {
+	case "week", "month", "quarter":
+		return "the " + w + " to date"
+	}
+	return "the " + w + " window"
 }
 
 // windowWords says the window in words: "28d" is "a rolling 28d window", "month" "each calendar month".

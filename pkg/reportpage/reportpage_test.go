@@ -104,3 +104,14 @@ func TestHappinessLag(t *testing.T) {
 		require.Contains(t, HappinessChart(reportdoc.SLO{Name: "a"}, h), want, "lag %d", lag)
 	}
 }
+
+// A calendar window's charts cover the period to date; a rolling one's the window.
+func TestWindowWords(t *testing.T) {
+	cal := reportdoc.SLO{Name: "m", Window: "month", Objective: 0.995, Series: []reportdoc.Point{{Time: time.Unix(0, 0), SLI: f(0.999)}}}
+	require.Contains(t, SLIChart(cal), `aria-label="m: SLI over the month to date against the objective of 99.5 %"`)
+	roll := cal
+	roll.Window = "28d"
+	require.Contains(t, BudgetChart(roll), `aria-label="m: error budget left over the 28d window"`)
+	require.Equal(t, "a rolling 28d window", windowWords("28d", "28d"))
+	require.Equal(t, "each calendar month", windowWords("month", "month"))
+}

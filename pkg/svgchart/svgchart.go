@@ -95,7 +95,7 @@ func (c Chart) SVG() string {
 	}
 	var b strings.Builder
 	body, n := c.plot()
-	fmt.Fprintf(&b, `<svg class="chart" role="img" aria-label="%s" data-points="%d" viewBox="0 0 %s %s" width="%s" height="%s" xmlns="http://www.w3.org/2000/svg">`,
+	fmt.Fprintf(&b, `<svg class="chart" role="img" aria-label="%s" data-points="%d" viewBox="0 0 %s %s" width="%s" height="%s">`,
 		esc(c.Label), n, num(c.Width), num(c.Height), num(c.Width), num(c.Height))
 	fmt.Fprintf(&b, `<title>%s</title>`, esc(c.Label))
 	b.WriteString(c.axes())

@@ -84,6 +84,8 @@ func TestReportHTMLMatchesJSON(t *testing.T) {
 		require.True(t, strings.Contains(all, want), "the page says %q", want)
 	}
 	require.True(t, strings.Contains(string(raw), "@media print"), "the page has print styles")
+	require.False(t, strings.Contains(string(raw), "url("), "the styles load nothing")
+	require.False(t, strings.Contains(string(raw), "@import"), "the styles load nothing")
 }
 
 // resolve follows an RFC 6901 pointer in a decoded JSON document.

@@ -121,3 +121,15 @@ func TestReportNoData(t *testing.T) {
 	require.NotContains(t, out, "∞")
 	require.NotContains(t, out, "100.00 %")
 }
+
+// A report that cannot be written says where and exits 1.
+func TestReportOutUnwritable(t *testing.T) {
+	if testing.Short() {
+		t.Skip("loads the demo history")
+	}
+	out := t.TempDir() + "/no/such/dir/report.html"
+	code, stdout, errs := runCLI(t, "report", "--demo", "--quiet", "--format", "html", "--out", out)
+	require.Equal(t, exitFailed, code)
+	require.Empty(t, stdout)
+	require.True(t, strings.HasPrefix(errs, "nines: write report: open "+out+": "), errs)
+}

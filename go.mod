@@ -3,6 +3,7 @@ module github.com/nines-slo/nines
 go 1.26.8
 
 require (
+	github.com/grafana/grafana-foundation-sdk/go v0.0.22
 	github.com/grafana/grafana-plugin-sdk-go v0.298.0
 	github.com/prometheus/client_golang v1.25.0
 	github.com/prometheus/common v0.73.1

@@ -51,6 +51,13 @@ export const QUERY_TYPES = [
       'The documentation table: every SLO with description, user story, owner, indicator and generated PromQL.',
     options: [],
   },
+  {
+    value: 'alerts',
+    label: 'Alerts',
+    description:
+      'One row per SLO and burn-rate alert window pair: long and short burn rates, factor, state; ready for Grafana alert rules.',
+    options: [],
+  },
 ] as const satisfies ReadonlyArray<{
   value: string;
   label: string;
@@ -120,8 +127,12 @@ export interface NinesOptions extends DataSourceJsonData {
   definitionPaths?: string[];
   /** Inline YAML holding SLO definitions. */
   definitions?: string;
-  /** Entries of the cache of past chunks; 0 turns it off. */
+  /** Memory of the cache of past chunks, in MB; 0 turns it off, unset means 128. */
+  cacheMB?: number;
+  /** Former entry-counted cache size: 0 turns the cache off when cacheMB is unset; otherwise ignored. */
   cacheEntries?: number;
+  /** The longest span of one request to the source, e.g. "30d"; unset means no bound. */
+  maxQueryLength?: string;
   /** The largest answer read from the metrics source, in MB; unset means 64. */
   maxResponseMB?: number;
   /** How per-bucket counter growth is asked of the source; unset means "auto" (probe). */

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/nines-slo/nines/pkg/budget"
@@ -39,6 +40,8 @@ type Status struct {
 	Elapsed                float64
 	// EmptySlices is the number of time slices without data in the window (timeslices).
 	EmptySlices float64
+
+	long map[time.Duration]series.Counts // burn windows longer than the minute buckets
 }
 
 // Status computes the SLI, budget, burn rates and state of s at the instant at.
@@ -57,11 +60,13 @@ func (e *Engine) Status(ctx context.Context, s *slo.SLO, at time.Time) (*Status,
 		return nil, err
 	}
 	span := max(end.Sub(from), longest)
-	// The body of a long window is read in hourly buckets.
+	// Minute buckets serve the short burn windows; the body of a long window (the SLO's,
+	// a 1d or 3d burn window) is read in hourly buckets, its partial hours by the minute.
 	occurrences := s.Budgeting.Method == "" || s.Budgeting.Method == slo.Occurrences
-	coarse := occurrences && step == MinStep && end.Sub(from) > longest+2*StatusCoarseStep
+	fine := fineSpan(s)
+	coarse := occurrences && step == MinStep && span > fine+2*StatusCoarseStep
 	if coarse {
-		span = longest // the fine buckets serve the burn windows; the window is read coarsely
+		span = fine
 	}
 	f, err := e.Counts(ctx, s, end.Add(-span), end, step)
 	if err != nil {
@@ -70,7 +75,7 @@ func (e *Engine) Status(ctx context.Context, s *slo.SLO, at time.Time) (*Status,
 	st.Fetched = f
 	var c series.Counts
 	if coarse {
-		c, err = e.coarseWindow(ctx, s, f.Buckets, from, end, st)
+		c, err = e.longWindows(ctx, s, from, st)
 	} else {
 		c, err = st.fineWindow(from)
 	}
@@ -84,6 +89,51 @@ func (e *Engine) Status(ctx context.Context, s *slo.SLO, at time.Time) (*Status,
 	}
 	st.judge(w)
 	return st, nil
+}
+
+// MaxFineBurnWindow is the longest burn window status reads from minute buckets alone;
+// longer ones (the ticket alerts' 1d and 3d) are read like the SLO window.
+const MaxFineBurnWindow = 6 * time.Hour
+
+// fineSpan is how far back status reads minute buckets: the status burn windows and the
+// SLO's alert windows up to MaxFineBurnWindow.
+func fineSpan(s *slo.SLO) time.Duration {
+	span := slices.Max(StatusBurnWindows)
+	for _, bw := range s.Alerting() {
+		for _, w := range []time.Duration{bw.Long, bw.Short} {
+			if w <= MaxFineBurnWindow {
+				span = max(span, w)
+			}
+		}
+	}
+	return span
+}
+
+// longWindows sums, from hourly buckets and the minute buckets of their partial hours,
+// the SLO window (from, st.At] and every alert window longer than the minute buckets
+// reach; it returns the SLO window's counts and keeps the alert windows' in st.long.
+func (e *Engine) longWindows(ctx context.Context, s *slo.SLO, from time.Time, st *Status) (series.Counts, error) {
+	fine := st.Fetched.Buckets
+	froms := []time.Time{from}
+	for _, bw := range s.Alerting() {
+		for _, w := range []time.Duration{bw.Long, bw.Short} {
+			if t := st.At.Add(-w); t.Before(fine.Start) && !slices.Contains(froms, t) {
+				froms = append(froms, t)
+			}
+		}
+	}
+	counts, err := e.coarseWindows(ctx, s, fine, froms, st.At, st)
+	if err != nil {
+		return series.Counts{}, err
+	}
+	st.long = map[time.Duration]series.Counts{}
+	for i, t := range froms[1:] {
+		st.long[st.At.Sub(t)] = counts[i+1]
+	}
+	if !from.Before(fine.Start) {
+		return st.fineWindow(from)
+	}
+	return counts[0], nil
 }
 
 // window returns the SLO window's length and start at st.At; for a calendar window it
@@ -134,9 +184,12 @@ func (st *Status) fineWindow(from time.Time) (series.Counts, error) {
 
 // burn is the burn rate over the window win ending at st.At.
 func (st *Status) burn(win time.Duration) Burn {
-	cw, _, err := st.Fetched.Buckets.Window(st.At, win)
-	if err != nil {
-		return Burn{Window: win}
+	cw, ok := st.long[win]
+	if !ok {
+		var err error
+		if cw, _, err = st.Fetched.Buckets.Window(st.At, win); err != nil {
+			return Burn{Window: win}
+		}
 	}
 	sli, ok := budget.SLI(cw)
 	if !ok {
@@ -165,53 +218,82 @@ func (st *Status) judge(w time.Duration) {
 // StatusCoarseStep is the bucket size status reads the body of a long rolling window with.
 const StatusCoarseStep = time.Hour
 
-// coarseWindow sums the window (from, end] from hourly buckets for its body and minute
-// buckets for its partial hours: (from, H] when from is not on the hour (H being the next
-// hour) and (A, end], A being end rounded down to the hour. fine holds the minute buckets
-// of the last hours up to end. The queries it runs are added to st.Fetched. A 28-day
-// window costs 672 + 60 points this way instead of 40,320.
-func (e *Engine) coarseWindow(ctx context.Context, s *slo.SLO, fine *series.Buckets, from, end time.Time, st *Status) (series.Counts, error) {
+// coarseWindows sums each window (from, end] from hourly buckets for its body and minute
+// buckets for its ends: (from, H], H being the first hour boundary after from, and
+// (A, end], A being end rounded down to the hour. fine holds the minute buckets
+// of the last hours up to end; one hourly fetch serves every window. The queries they
+// run are added to st.Fetched. A 28-day window costs 672 + 60 points this way instead of
+// 40,320. A window that starts inside fine gets zero counts: the caller sums it from fine.
+func (e *Engine) coarseWindows(ctx context.Context, s *slo.SLO, fine *series.Buckets, froms []time.Time, end time.Time, st *Status) ([]series.Counts, error) {
 	a := series.Align(end, StatusCoarseStep)
-	head := series.Align(from, StatusCoarseStep)
-	var first series.Counts
-	var headEdge series.Counts // the head fetch's edge estimate at its inner end, head
-	fetched := []*Fetched{}
-	if head.Before(from) {
-		// from is inside the hour (head, head+1h]: read that hour by the minute.
-		edge, err := e.Counts(ctx, s, head, head.Add(StatusCoarseStep), MinStep)
-		if err != nil {
-			return series.Counts{}, err
+	start := a
+	for _, from := range froms {
+		if from.Before(fine.Start) {
+			start = minTime(start, series.Align(from, StatusCoarseStep))
 		}
-		fetched = append(fetched, edge)
-		head = head.Add(StatusCoarseStep)
-		if first, err = edge.Buckets.Between(from, head); err != nil {
-			return series.Counts{}, fmt.Errorf("SLO %s: %w", s.Name, err)
-		}
-		headEdge = edge.Buckets.EdgeAt(head)
 	}
-	body, err := e.Counts(ctx, s, head, a, StatusCoarseStep)
+	out := make([]series.Counts, len(froms))
+	if !start.Before(a) {
+		return out, nil
+	}
+	body, err := e.Counts(ctx, s, start, a, StatusCoarseStep)
 	if err != nil {
-		return series.Counts{}, err
+		return nil, err
 	}
-	fetched = append(fetched, body)
-	for _, g := range fetched {
-		st.Fetched.merge(g)
-	}
-	mid, err := body.Buckets.Between(head, a)
-	if err != nil {
-		return series.Counts{}, fmt.Errorf("SLO %s: %w", s.Name, err)
-	}
+	st.Fetched.merge(body)
 	last, err := fine.Between(a, end)
 	if err != nil {
-		return series.Counts{}, fmt.Errorf("SLO %s: %w", s.Name, err)
+		return nil, fmt.Errorf("SLO %s: %w", s.Name, err)
 	}
-	// Only the window's own ends are estimated between samples: take out the estimates
+	// Only the windows' own ends are estimated between samples: take out the estimates
 	// the minute fetches made at the inner boundaries head and a, where the hourly body
 	// (cut at the last sample) joins them.
-	c := first.Add(mid).Add(last).Add(fine.EdgeAt(a))
-	c.Good -= headEdge.Good
-	c.Total -= headEdge.Total
-	return c, nil
+	last = last.Add(fine.EdgeAt(a))
+	for i, from := range froms {
+		if !from.Before(fine.Start) {
+			continue
+		}
+		first, head, err := e.headHour(ctx, s, from, st)
+		if err != nil {
+			return nil, err
+		}
+		mid, err := body.Buckets.Between(head, a)
+		if err != nil {
+			return nil, fmt.Errorf("SLO %s: %w", s.Name, err)
+		}
+		out[i] = first.Add(mid).Add(last)
+	}
+	return out, nil
+}
+
+// headHour reads the hour a window starting at from begins with, by the minute, so that
+// the window's start is estimated between samples as in minute buckets: its counts
+// (from, head] less the edge estimate at head, and head, the first hour boundary after
+// from.
+func (e *Engine) headHour(ctx context.Context, s *slo.SLO, from time.Time, st *Status) (series.Counts, time.Time, error) {
+	head := series.Align(from, StatusCoarseStep)
+	edge, err := e.Counts(ctx, s, head, head.Add(StatusCoarseStep), MinStep)
+	if err != nil {
+		return series.Counts{}, head, err
+	}
+	st.Fetched.merge(edge)
+	head = head.Add(StatusCoarseStep)
+	first, err := edge.Buckets.Between(from, head)
+	if err != nil {
+		return series.Counts{}, head, fmt.Errorf("SLO %s: %w", s.Name, err)
+	}
+	headEdge := edge.Buckets.EdgeAt(head)
+	first.Good -= headEdge.Good
+	first.Total -= headEdge.Total
+	return first, head, nil
+}
+
+// minTime returns the earlier of a and b.
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }
 
 // outputTimes returns the points of a time series from from to to: the multiples of the

@@ -218,3 +218,41 @@ func TestStatusIndicatorShapes(t *testing.T) {
 		}
 	}
 }
+
+// TestLongBurnWindowsReadCoarsely checks that status reads the ticket alerts' 1d and 3d
+// burn windows from hourly buckets plus the minute buckets of their partial hours, with
+// the same counts as minute buckets over the whole window, on traffic scraped every 30 s
+// off the minute grid, with a process restart, a missed scrape and an error rate that
+// changes by the day; and that it asks for far fewer points.
+func TestLongBurnWindowsReadCoarsely(t *testing.T) {
+	now := uNow
+	f := newFake(now)
+	from := now.Add(-6 * uDay)
+	reset := now.Add(-50*time.Hour - 17*time.Minute)
+	missed := [2]time.Time{now.Add(-30 * time.Hour), now.Add(-30*time.Hour + 30*time.Second)}
+	day := func(t time.Time) float64 { return float64(int(now.Sub(t)/uDay) % 3) }
+	f.counter(`req_total{svc="a",code="200"}`, from, now, 30*time.Second,
+		traffic{inc: perMin(990), phase: 13 * time.Second, resets: []time.Time{reset}, gaps: [][2]time.Time{missed}})
+	f.counter(`req_total{svc="a",code="500"}`, from, now, 30*time.Second,
+		traffic{inc: func(t time.Time) float64 { return 1 + 4*day(t) }, phase: 13 * time.Second, gaps: [][2]time.Time{missed}})
+	s := ratioSLO("a", "a", 99.9, rolling(4*uDay))
+	e := New(f)
+	e.Ranges = RangesLastSample
+	ctx := context.Background()
+	for _, at := range []time.Time{now.Add(-37 * time.Minute), now.Add(-2 * time.Hour)} {
+		st, err := e.Status(ctx, s, at)
+		require.NoError(t, err)
+		require.Len(t, st.long, 2, "the 1d and 3d windows are read coarsely")
+		r, err := e.RollingCounts(ctx, s, at, at, time.Minute, []time.Duration{uDay, 3 * uDay})
+		require.NoError(t, err)
+		for i, w := range r.Windows {
+			fine := r.Counts[i][len(r.Times)-1]
+			got := st.long[w]
+			near(t, fine.Total, got.Total, "%s total over %s", at, w)
+			near(t, fine.Good, got.Good, "%s good over %s", at, w)
+			sli, _ := budget.SLI(fine)
+			near(t, budget.BurnRate(sli, s.Target()), st.burn(w).Rate, "burn rate over %s", w)
+		}
+		require.Less(t, st.Fetched.Buckets.Len(), 8*60, "minute buckets cover the short windows only")
+	}
+}

@@ -27,6 +27,7 @@ const (
 	TypeHistory   = "history"
 	TypeHappiness = "happiness"
 	TypeCatalog   = "catalog"
+	TypeAlerts    = "alerts"
 )
 
 // Selection picks the SLOs of a query; every query type has it.

@@ -23,6 +23,7 @@ var Types = []Type{
 	{TypeHistory, HistoryOptions{}},
 	{TypeHappiness, HappinessOptions{}},
 	{TypeCatalog, NoOptions{}},
+	{TypeAlerts, NoOptions{}},
 }
 
 // Names are the names of Types, in order.

@@ -96,9 +96,9 @@ func BenchmarkOverviewDashboard(b *testing.B) {
 	for _, c := range []struct {
 		name  string
 		cache int
-	}{{"cold", 0}, {"refresh", DefaultCacheEntries}} {
+	}{{"cold", 0}, {"refresh", DefaultCacheMB}} {
 		b.Run(c.name, func(b *testing.B) {
-			ds := newTestDatasource(b, srv.URL, map[string]any{"cacheEntries": c.cache, "definitionPaths": []string{"../../provisioning/slos"}})
+			ds := newTestDatasource(b, srv.URL, map[string]any{"cacheMB": c.cache, "definitionPaths": []string{"../../provisioning/slos"}})
 			load := func() {
 				var wg sync.WaitGroup
 				for _, p := range panels {

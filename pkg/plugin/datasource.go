@@ -15,6 +15,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend/instancemgmt"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
 
+	"github.com/nines-slo/nines/pkg/batch"
 	"github.com/nines-slo/nines/pkg/definitions"
 	"github.com/nines-slo/nines/pkg/engine"
 	"github.com/nines-slo/nines/pkg/source"
@@ -43,7 +44,8 @@ type Datasource struct {
 	defs      *definitions.Store
 	mux       *datasource.QueryTypeMux
 	resources backend.CallResourceHandler
-	client    *http.Client // closed on Dispose
+	client    *http.Client   // closed on Dispose
+	src       *source.Client // its cache is emptied on Dispose
 	// Now is the clock; tests set it.
 	Now func() time.Time
 }
@@ -60,17 +62,21 @@ func NewDatasource(ctx context.Context, s backend.DataSourceInstanceSettings) (i
 	if err == nil {
 		ds.client = client
 		var src *source.Client
+		queryLength, _ := st.QueryLength() // checked by LoadSettings
 		src, err = source.New(source.Config{
 			URL:            st.URL,
 			HTTPClient:     client,
 			Timeout:        st.TimeoutDuration(),
 			MaxConcurrency: st.Concurrency(),
-			CacheEntries:   st.Cache(),
+			CacheBytes:     st.CacheBytes(),
+			MaxQueryLength: queryLength,
 			MaxBodyBytes:   st.MaxBodyBytes(),
 			SplitPoints:    source.SplitForParallel,
+			Metrics:        sourceMetrics,
 		})
 		if err == nil {
-			ds.engine = engine.New(src)
+			ds.src = src
+			ds.engine = engine.New(batch.New(src))
 			if st.RangeSemantics != "" {
 				ds.engine.Ranges = engine.RangeSemantics(st.RangeSemantics)
 			}
@@ -109,6 +115,9 @@ func newHTTPClient(ctx context.Context, s backend.DataSourceInstanceSettings) (*
 func (d *Datasource) Dispose() {
 	if d.client != nil {
 		d.client.CloseIdleConnections() // no connection outlives the instance
+	}
+	if d.src != nil {
+		d.src.Close() // nor its cache, in memory and in the metrics
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,13 +23,27 @@ func freeAddr(t *testing.T) string {
 	return addr
 }
 
+var grpcServed struct {
+	once sync.Once
+	tp   datasourcetest.TestPlugin
+	err  error
+}
+
+// grpcPlugin serves the plugin over gRPC with instance management, once per test
+// process (the SDK registers its metrics once), and returns its client.
+func grpcPlugin(t *testing.T) datasourcetest.TestPlugin {
+	grpcServed.once.Do(func() {
+		grpcServed.tp, grpcServed.err = datasourcetest.Manage(NewDatasource, datasourcetest.ManageOpts{Address: freeAddr(t)})
+	})
+	require.NoError(t, grpcServed.err)
+	return grpcServed.tp
+}
+
 // TestEndToEndOverGRPC drives the plugin the way Grafana does: over gRPC, with
 // instance management, against the real Prometheus holding the demo history.
 func TestEndToEndOverGRPC(t *testing.T) {
 	srv := promtest.Shared(t)
-	tp, err := datasourcetest.Manage(NewDatasource, datasourcetest.ManageOpts{Address: freeAddr(t)})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = tp.Shutdown() })
+	tp := grpcPlugin(t)
 
 	jsonData, _ := json.Marshal(map[string]any{"definitionPaths": []string{"testdata/slos.yaml"}, "timeout": 20})
 	pctx := backend.PluginContext{

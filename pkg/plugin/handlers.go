@@ -14,6 +14,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
+	"github.com/nines-slo/nines/pkg/batch"
 	"github.com/nines-slo/nines/pkg/models"
 	"github.com/nines-slo/nines/pkg/slo"
 	"github.com/nines-slo/nines/pkg/source"
@@ -155,10 +156,16 @@ func (d *Datasource) runOne(ctx context.Context, q backend.DataQuery, fn handler
 	return dr
 }
 
+// maxSLOsAtOnce bounds the SLOs evaluated at once by one query. Their requests to the
+// source are bounded by maxConcurrency; SLOs that share a query shape wait together so
+// that their queries go out as one batch (pkg/batch).
+const maxSLOsAtOnce = 1024
+
 // forEach runs fn for every SLO with bounded concurrency and collects the errors by index.
 func (d *Datasource) forEach(ctx context.Context, slos []*slo.SLO, fn func(ctx context.Context, i int, s *slo.SLO) error) []error {
 	errs := make([]error, len(slos))
-	sem := make(chan struct{}, d.settings.Concurrency())
+	ctx = batch.WithPeers(ctx, len(slos))
+	sem := make(chan struct{}, max(d.settings.Concurrency(), min(len(slos), maxSLOsAtOnce)))
 	var wg sync.WaitGroup
 	for i, s := range slos {
 		wg.Add(1)

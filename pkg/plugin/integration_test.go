@@ -225,6 +225,7 @@ func TestIntegrationGoldenFrames(t *testing.T) {
 		{"budget", QueryBudget, `{"slo":"search-availability"}`, 2 * time.Hour},
 		{"burnrate", QueryBurnRate, `{"slo":"checkout-availability"}`, 2 * time.Hour},
 		{"catalog", QueryCatalog, `{"service":"checkout"}`, time.Hour},
+		{"alerts", QueryAlerts, `{"service":"checkout"}`, time.Minute},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

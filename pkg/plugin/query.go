@@ -20,6 +20,7 @@ const (
 	QueryHistory   = models.TypeHistory
 	QueryHappiness = models.TypeHappiness
 	QueryCatalog   = models.TypeCatalog
+	QueryAlerts    = models.TypeAlerts
 )
 
 // Select returns the loaded SLOs the query names, sorted by service and name. A literal

@@ -24,8 +24,15 @@ type Settings struct {
 	DefinitionPaths []string `json:"definitionPaths"`
 	// Definitions is inline YAML holding SLO definitions.
 	Definitions string `json:"definitions"`
-	// CacheEntries is the size of the cache of past chunks; 0 turns it off, unset means 2000.
+	// CacheMB bounds the memory of the cache of past chunks, in MB; 0 turns it off, unset
+	// means 128.
+	CacheMB *int `json:"cacheMB"`
+	// CacheEntries is the former, entry-counted cache size: 0 still turns the cache off
+	// when cacheMB is unset; other values are ignored (the cache is bounded by cacheMB).
 	CacheEntries *int `json:"cacheEntries"`
+	// MaxQueryLength is the longest span of one request to the metrics source, e.g. "30d"
+	// for a Mimir, Cortex or Thanos with max_query_length 30d; empty means no bound.
+	MaxQueryLength string `json:"maxQueryLength"`
 	// RangeSemantics is how per-bucket counter growth is asked for: "auto" (probe the
 	// source, the default), "lastSample" (any source), "anchored" (Prometheus 3 with
 	// extended range selectors) or "lookbehind" (VictoriaMetrics); "closed" and
@@ -43,7 +50,11 @@ type Settings struct {
 const (
 	DefaultTimeout        = 30 * time.Second
 	DefaultMaxConcurrency = 4
-	DefaultCacheEntries   = 2000
+	// DefaultCacheMB is the cache size when cacheMB is unset: it holds the chunks of a
+	// refresh of a 1,000-SLO status panel.
+	DefaultCacheMB = 128
+	// MaxCacheMB is the largest cacheMB accepted.
+	MaxCacheMB = 16384
 )
 
 // LoadSettings reads the options of a data-source instance.
@@ -77,6 +88,12 @@ func LoadSettings(s backend.DataSourceInstanceSettings) (Settings, error) {
 	}
 	if out.CacheEntries != nil && *out.CacheEntries < 0 {
 		return out, fmt.Errorf("settings: cacheEntries must not be negative, got %d", *out.CacheEntries)
+	}
+	if out.CacheMB != nil && (*out.CacheMB < 0 || *out.CacheMB > MaxCacheMB) {
+		return out, fmt.Errorf("settings: cacheMB must be between 0 (off) and %d, got %d", MaxCacheMB, *out.CacheMB)
+	}
+	if _, err := out.QueryLength(); err != nil {
+		return out, err
 	}
 	return out, nil
 }
@@ -129,12 +146,20 @@ func (s Settings) Concurrency() int {
 	return s.MaxConcurrency
 }
 
-// Cache returns the number of cached chunks.
-func (s Settings) Cache() int {
-	if s.CacheEntries == nil {
-		return DefaultCacheEntries
+// CacheBytes returns the memory bound of the cache of past chunks, 0 when it is off.
+func (s Settings) CacheBytes() int64 {
+	switch {
+	case s.CacheMB != nil:
+		return int64(*s.CacheMB) << 20
+	case s.CacheEntries != nil && *s.CacheEntries == 0:
+		return 0 // turned off the former way
 	}
-	return *s.CacheEntries
+	return DefaultCacheMB << 20
+}
+
+// QueryLength returns the longest span of one request (maxQueryLength), 0 when unbounded.
+func (s Settings) QueryLength() (time.Duration, error) {
+	return settingDuration("maxQueryLength", s.MaxQueryLength, time.Hour, 10*365*24*time.Hour)
 }
 
 // MaxBodyBytes is the cap on one answer of the metrics source, in bytes.

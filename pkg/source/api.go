@@ -62,7 +62,9 @@ func (c *Client) do(ctx context.Context, op string, r apiRequest, data func(*jso
 	rctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	for attempt := 0; ; attempt++ {
+		began := time.Now()
 		env, status, err := c.send(rctx, r, data)
+		c.metrics.request(outcome(ctx, rctx, err), time.Since(began))
 		if err == nil {
 			return env, status, attempt + 1, nil
 		}
@@ -512,6 +514,9 @@ type apiResult struct {
 	resultType string // "" when the answer had none
 	series     []apiSeries
 	pair       []json.RawMessage
+	// each, when set, takes each series as it is decoded instead of series, so that an
+	// answer is never held whole.
+	each func(*apiSeries)
 }
 
 // typeName names the result type for messages.
@@ -600,9 +605,12 @@ func decodeElems(dec *json.Decoder, r *apiResult) error {
 		if err := dec.Decode(&e); err != nil {
 			return fmt.Errorf("element %d: %w", i, err)
 		}
-		if e.series != nil {
+		switch {
+		case e.series != nil && r.each != nil:
+			r.each(e.series)
+		case e.series != nil:
 			r.series = append(r.series, *e.series)
-		} else {
+		default:
 			r.pair = append(r.pair, e.raw)
 		}
 	}

@@ -2,6 +2,8 @@ package source
 
 import (
 	"context"
+	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -115,4 +117,31 @@ func TestWrongResultShapes(t *testing.T) {
 			assert.Contains(t, err.Error(), tt.want)
 		})
 	}
+}
+
+// A range answer is decoded series by series as it arrives: the first series is taken
+// before the rest of the answer has been sent.
+func TestRangeAnswerIsDecodedAsAStream(t *testing.T) {
+	pr, pw := io.Pipe()
+	taken := make(chan string, 2)
+	res := apiResult{each: func(s *apiSeries) { taken <- s.Metric["s"] }}
+	done := make(chan error, 1)
+	go func() {
+		_, err := decodeEnvelope(json.NewDecoder(pr), decodeResult(&res))
+		done <- err
+	}()
+	_, err := io.WriteString(pw, `{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"s":"first"},"values":[[1,"1"]]},`)
+	require.NoError(t, err)
+	select {
+	case s := <-taken:
+		assert.Equal(t, "first", s)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the first series was not taken before the rest of the answer came")
+	}
+	_, err = io.WriteString(pw, `{"metric":{"s":"second"},"values":[[1,"2"]]}]}}`)
+	require.NoError(t, err)
+	require.NoError(t, pw.Close())
+	require.NoError(t, <-done)
+	assert.Equal(t, "second", <-taken)
+	assert.Empty(t, res.series, "nothing is kept beside what each took")
 }

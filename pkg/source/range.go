@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/bits"
 	"net/url"
 	"slices"
 	"strconv"
@@ -75,13 +76,40 @@ type chunkResult struct {
 	series   []seriesResult
 }
 
-// seriesResult is one series of a chunk, on the chunk's grid.
+// seriesResult is one series of a chunk, on the chunk's grid, stored compactly: its
+// values, and one presence bit per point (nil when every point is present).
 type seriesResult struct {
-	metric  string
-	labels  map[string]string
+	labels  *labelSet // shared and read-only
 	values  []float64
-	present []bool
+	present bitset
 }
+
+// labelSet is the labels of a series and the key that identifies them.
+type labelSet struct {
+	key string // metricKey of m
+	m   map[string]string
+}
+
+// bitset is one bit per point; a nil bitset has every bit set.
+type bitset []uint64
+
+// newBitset returns a bitset of n bits, all clear.
+func newBitset(n int) bitset { return make(bitset, (n+63)/64) }
+
+// has tells whether bit i is set.
+func (b bitset) has(i int) bool { return b == nil || b[i>>6]&(1<<(uint(i)&63)) != 0 }
+
+// count returns the number of set bits of a non-nil bitset.
+func (b bitset) count() int {
+	n := 0
+	for _, w := range b {
+		n += bits.OnesCount64(w)
+	}
+	return n
+}
+
+// set sets bit i.
+func (b bitset) set(i int) { b[i>>6] |= 1 << (uint(i) & 63) }
 
 // Group is one series of a grouped range query: its labels and its values on the grid.
 type Group struct {
@@ -118,16 +146,23 @@ func chunks(start, end, step int64, maxPoints int) []chunk {
 // chunkPoints returns the points per chunk for a range of total points: MaxPoints, or
 // with SplitPoints set, about total/MaxConcurrency rounded up to a power of two, at least
 // SplitPoints and at most MaxPoints.
-func (c *Client) chunkPoints(total int64) int {
-	if c.split <= 0 {
-		return c.maxPoints
+//
+// A chunk spans at most the client's longest request span (MaxQueryLength, or a limit
+// the source named), that is at most span/step+1 points.
+func (c *Client) chunkPoints(total, step int64) int {
+	p := c.maxPoints
+	if c.split > 0 {
+		want := (total + int64(cap(c.sem)) - 1) / int64(cap(c.sem))
+		p = 1
+		for int64(p) < want || p < c.split {
+			p *= 2
+		}
+		p = min(p, c.maxPoints)
 	}
-	want := (total + int64(cap(c.sem)) - 1) / int64(cap(c.sem))
-	p := 1
-	for int64(p) < want || p < c.split {
-		p *= 2
+	if span := c.maxSpan(); span > 0 {
+		p = int(min(int64(p), span/step+1))
 	}
-	return min(p, c.maxPoints)
+	return p
 }
 
 // Range runs a range query from start to end (inclusive, on the step grid) that yields at
@@ -173,6 +208,25 @@ func (c *Client) RangeGroups(ctx context.Context, query string, start, end time.
 		stats.Warnings = appendNew(stats.Warnings, w)
 	}
 	return groups, stats, nil
+}
+
+// Covered tells whether the cache holds every point of the range query: a call for it
+// would send nothing.
+func (c *Client) Covered(ctx context.Context, query string, start, end time.Time, step time.Duration) bool {
+	if c.cache == nil {
+		return false
+	}
+	total, err := checkRange(query, start, end, step)
+	if err != nil {
+		return false
+	}
+	run := c.newRangeRun(ctx, query, start, end, step, total)
+	for _, ch := range run.chunks {
+		if _, ok := c.cached(run.key, run.st, run.phase, ch); !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // nonFinite returns a warning naming the first NaN or infinite value of groups, or "" when
@@ -250,6 +304,7 @@ type rangeRun struct {
 	warnings [][]string
 	infos    [][]string
 	fetched  []bool
+	restOf   []int // for a chunk fetched after a cached prefix, the prefix's index; else -1
 }
 
 // newRangeRun splits a validated range into chunks and makes room for their results.
@@ -259,7 +314,7 @@ func (c *Client) newRangeRun(ctx context.Context, query string, start, end time.
 	if lookback := LookbackDelta(ctx); lookback > 0 {
 		key = fmt.Sprintf("lookback=%v/%s", lookback, query)
 	}
-	cs := chunks(s, e, st, c.chunkPoints(total))
+	cs := chunks(s, e, st, c.chunkPoints(total, st))
 	return &rangeRun{
 		query:    query,
 		key:      key,
@@ -274,22 +329,84 @@ func (c *Client) newRangeRun(ctx context.Context, query string, start, end time.
 		warnings: make([][]string, len(cs)),
 		infos:    make([][]string, len(cs)),
 		fetched:  make([]bool, len(cs)),
+		restOf:   slices.Repeat([]int{-1}, len(cs)),
 	}
 }
 
 // fromCache fills the chunks the cache covers, counting them in stats, and returns the
-// indexes of the chunks left to fetch.
+// indexes of the chunks left to fetch. A chunk whose start the cache holds up to some
+// point (the stable prefix of a chunk that reached the present when it was fetched) is
+// served up to there, and only its rest is fetched: a refresh asks for the newest points.
 func (c *Client) fromCache(run *rangeRun, stats *Stats) []int {
 	var todo []int
 	for i, ch := range run.chunks {
-		if r, ok := c.cached(run.key, run.st, run.phase, ch); ok {
+		r, ok := c.cached(run.key, run.st, run.phase, ch)
+		if c.cache != nil && ch.to < run.cutoff { // only past chunks are ever cached
+			c.metrics.cacheLookup(ok)
+		}
+		if ok {
 			run.results[i] = r
 			stats.CacheHits++
+			continue
+		}
+		if r, ok := c.prefix(run, ch); ok {
+			run.results[i] = r
+			run.chunks[i].to = r.to
+			stats.CacheHits++
+			rest := chunk{n: ch.n, from: r.to + run.st, to: ch.to, offset: ch.offset + int((r.to+run.st-ch.from)/run.st)}
+			todo = append(todo, run.add(rest, i))
 			continue
 		}
 		todo = append(todo, i)
 	}
 	return todo
+}
+
+// add appends a chunk to the run, the rest of chunk `of` when of >= 0, and returns its index.
+func (run *rangeRun) add(ch chunk, of int) int {
+	run.chunks = append(run.chunks, ch)
+	run.results = append(run.results, chunkResult{})
+	run.warnings = append(run.warnings, nil)
+	run.infos = append(run.infos, nil)
+	run.fetched = append(run.fetched, false)
+	run.restOf = append(run.restOf, of)
+	return len(run.chunks) - 1
+}
+
+// prefix returns the cached start of a chunk when the cache holds one that begins at or
+// before the chunk and ends inside it.
+func (c *Client) prefix(run *rangeRun, ch chunk) (chunkResult, bool) {
+	if c.cache == nil {
+		return chunkResult{}, false
+	}
+	r, ok := c.cache.get(cacheKey(run.key, run.st, run.phase, ch.n))
+	if !ok || r.from > ch.from || r.to < ch.from || r.to >= ch.to {
+		return chunkResult{}, false
+	}
+	if r.from < ch.from {
+		r = mergeParts(chunk{from: ch.from, to: r.to}, run.st, []chunkResult{shift(r, ch.from, run.st)})
+	}
+	return r, true
+}
+
+// shift returns r without its points before from.
+func shift(r chunkResult, from, step int64) chunkResult {
+	skip := int((from - r.from) / step)
+	out := chunkResult{from: from, to: r.to}
+	for _, sr := range r.series {
+		n := len(sr.values) - skip
+		ns := seriesResult{labels: sr.labels, values: sr.values[skip:]}
+		if sr.present != nil {
+			ns.present = newBitset(n)
+			for i := 0; i < n; i++ {
+				if sr.present.has(skip + i) {
+					ns.present.set(i)
+				}
+			}
+		}
+		out.series = append(out.series, ns)
+	}
+	return out
 }
 
 // fetchChunks fetches the chunks todo, at most the client's concurrency at once; the first
@@ -351,6 +468,7 @@ func (c *Client) fetchShared(ctx context.Context, query string, ch chunk, step i
 		f, _ := res.Val.(fetched)
 		if !leader {
 			f.sent = 0
+			c.metrics.sharedRequest()
 		}
 		return f.r, f.w, f.inf, f.sent, res.Err
 	}
@@ -375,29 +493,52 @@ func (run *rangeRun) assemble() []Group {
 		lo := int((ch.from - r.from) / run.st)
 		n := int((ch.to-ch.from)/run.st) + 1
 		for _, sr := range r.series {
-			g, ok := index[sr.metric]
+			g, ok := index[sr.labels.key]
 			if !ok {
 				g = len(groups)
-				index[sr.metric] = g
-				groups = append(groups, Group{Labels: sr.labels, Series: Series{Start: run.start, Step: run.step,
+				index[sr.labels.key] = g
+				groups = append(groups, Group{Labels: sr.labels.m, Series: Series{Start: run.start, Step: run.step,
 					Values: make([]float64, run.total), Present: make([]bool, run.total)}})
 			}
 			copy(groups[g].Values[ch.offset:ch.offset+n], sr.values[lo:lo+n])
-			copy(groups[g].Present[ch.offset:ch.offset+n], sr.present[lo:lo+n])
+			present := groups[g].Present[ch.offset : ch.offset+n]
+			for j := range present {
+				present[j] = sr.present.has(lo + j)
+			}
 		}
 	}
 	return groups
 }
 
-// storeFetched caches the fetched chunks that ended before the cutoff and came without warnings.
+// storeFetched caches the fetched chunks that ended before the cutoff and came without
+// warnings; of a chunk that reaches the present, it caches the points before the cutoff
+// (with the cached start it was the rest of), for the next refresh to start from.
 func (c *Client) storeFetched(run *rangeRun) {
 	if c.cache == nil {
 		return
 	}
 	for i, ch := range run.chunks {
-		if run.fetched[i] && ch.to < run.cutoff && len(run.warnings[i]) == 0 {
-			c.cache.put(cacheKey(run.key, run.st, run.phase, ch.n), run.results[i])
+		if !run.fetched[i] || len(run.warnings[i]) > 0 {
+			continue
 		}
+		if ch.to < run.cutoff {
+			if run.restOf[i] < 0 {
+				c.cache.put(cacheKey(run.key, run.st, run.phase, ch.n), run.results[i])
+				continue
+			}
+		}
+		parts := []chunkResult{run.results[i]}
+		from := ch.from
+		if of := run.restOf[i]; of >= 0 {
+			parts = append([]chunkResult{run.results[of]}, parts...)
+			from = run.chunks[of].from
+		}
+		// The last grid point before the cutoff.
+		last := min(ch.to, from+floorDiv(run.cutoff-1-from, run.st)*run.st)
+		if last < from {
+			continue
+		}
+		c.cache.put(cacheKey(run.key, run.st, run.phase, ch.n), mergeParts(chunk{from: from, to: last}, run.st, parts))
 	}
 }
 
@@ -421,17 +562,59 @@ func (c *Client) cached(query string, step, phase int64, ch chunk) (chunkResult,
 // partialWarning is the warning of an answer that VictoriaMetrics marks isPartial.
 const partialWarning = "the metrics source answered a partial response (isPartial): some of its data may be missing"
 
-// fetch runs the range query of one chunk and puts its single series on the chunk's grid.
-// It returns the number of requests sent.
+// fetch runs the range query of one chunk and puts its series on the chunk's grid. When
+// the source refuses the chunk as longer than its query length limit, fetch splits it
+// into pieces within that limit (halves when the answer names none) and tries those
+// once. It returns the number of requests sent.
 func (c *Client) fetch(ctx context.Context, query string, ch chunk, step int64) (chunkResult, []string, []string, int, error) {
-	from, to := time.UnixMilli(ch.from).UTC(), time.UnixMilli(ch.to).UTC()
+	r, w, inf, sent, err := c.fetchRange(ctx, query, ch.from, ch.to, step)
+	tl, ok := asTooLong(err)
+	if !ok {
+		return r, w, inf, sent, err
+	}
+	pieces, perr := tl.pieces(ch.from, ch.to, step)
+	if perr != nil {
+		return chunkResult{}, nil, nil, sent, c.tooLongError(err, tl, perr)
+	}
+	c.learnLimit(tl.limit)
+	c.metrics.splitRetry()
+	parts := make([]chunkResult, len(pieces))
+	for i, p := range pieces {
+		pr, pw, pinf, psent, err := c.fetchRange(ctx, query, p[0], p[1], step)
+		sent += psent
+		if err != nil {
+			if ptl, again := asTooLong(err); again {
+				return chunkResult{}, nil, nil, sent, c.tooLongError(err, ptl, nil)
+			}
+			return chunkResult{}, nil, nil, sent, err
+		}
+		parts[i] = pr
+		w, inf = appendNew(w, pw...), appendNew(inf, pinf...)
+	}
+	return mergeParts(ch, step, parts), w, inf, sent, nil
+}
+
+// fetchRange runs one range query from..to (ms, on the step grid) and puts each series it
+// returns on that grid, one series at a time as the answer is decoded.
+func (c *Client) fetchRange(ctx context.Context, query string, fromMS, toMS, step int64) (chunkResult, []string, []string, int, error) {
+	from, to := time.UnixMilli(fromMS).UTC(), time.UnixMilli(toMS).UTC()
 	op := fmt.Sprintf("range query %q from %s to %s step %v", query, from.Format(time.RFC3339), to.Format(time.RFC3339), time.Duration(step)*time.Millisecond)
 	args := url.Values{"query": {query}, "start": {formatTime(from)}, "end": {formatTime(to)},
 		"step": {strconv.FormatFloat((time.Duration(step) * time.Millisecond).Seconds(), 'f', -1, 64)}}
 	if d := LookbackDelta(ctx); d > 0 {
 		args.Set("lookback_delta", d.String())
 	}
-	var res apiResult
+	n := int((toMS-fromMS)/step) + 1
+	r := chunkResult{from: fromMS, to: toMS}
+	var bad error // the first problem with a series; the rest of the answer is still read
+	res := apiResult{each: func(ss *apiSeries) {
+		if bad == nil {
+			var sr seriesResult
+			if sr, bad = compactSeries(op, ss, fromMS, toMS, step, n); bad == nil {
+				r.series = append(r.series, sr)
+			}
+		}
+	}}
 	env, _, sent, err := c.do(ctx, op, apiRequest{path: "api/v1/query_range", args: args, post: true}, decodeResult(&res))
 	if err != nil {
 		return chunkResult{}, nil, nil, sent, err
@@ -439,31 +622,78 @@ func (c *Client) fetch(ctx context.Context, query string, ch chunk, step int64) 
 	if res.resultType != "matrix" {
 		return chunkResult{}, nil, nil, sent, downstream("%s: unexpected result type %s, want matrix", op, res.typeName())
 	}
-	n := int((ch.to-ch.from)/step) + 1
-	r := chunkResult{from: ch.from, to: ch.to}
-	for _, ss := range res.series {
-		if ss.histogram() {
-			return chunkResult{}, nil, nil, sent, fmt.Errorf("%s: native histogram results are not supported; query a float series", op)
-		}
-		sr := seriesResult{metric: metricKey(ss.Metric), labels: map[string]string{}, values: make([]float64, n), present: make([]bool, n)}
-		for k, v := range ss.Metric {
-			sr.labels[k] = v
-		}
-		for _, p := range ss.Values {
-			if p.t < ch.from || p.t > ch.to || (p.t-ch.from)%step != 0 {
-				return chunkResult{}, nil, nil, sent, downstream("%s: point at %d ms is off the requested grid", op, p.t)
-			}
-			i := int((p.t - ch.from) / step)
-			sr.values[i] = p.v
-			sr.present[i] = true
-		}
-		r.series = append(r.series, sr)
+	if bad != nil {
+		return chunkResult{}, nil, nil, sent, bad
 	}
 	warnings := env.warnings
 	if env.partial {
 		warnings = append(warnings, partialWarning)
 	}
 	return r, warnings, env.infos, sent, nil
+}
+
+// compactSeries puts one decoded series on the grid from..to of n points.
+func compactSeries(op string, ss *apiSeries, from, to, step int64, n int) (seriesResult, error) {
+	if ss.histogram() {
+		return seriesResult{}, fmt.Errorf("%s: native histogram results are not supported; query a float series", op)
+	}
+	labels := ss.Metric
+	if labels == nil {
+		labels = map[string]string{}
+	}
+	sr := seriesResult{labels: &labelSet{key: metricKey(labels), m: labels}, values: make([]float64, n), present: newBitset(n)}
+	for _, p := range ss.Values {
+		if p.t < from || p.t > to || (p.t-from)%step != 0 {
+			return seriesResult{}, downstream("%s: point at %d ms is off the requested grid", op, p.t)
+		}
+		i := int((p.t - from) / step)
+		sr.values[i] = p.v
+		sr.present.set(i)
+	}
+	if sr.present.count() == n {
+		sr.present = nil
+	}
+	return sr, nil
+}
+
+// mergeParts puts the results of the pieces of a chunk on the chunk's grid.
+func mergeParts(ch chunk, step int64, parts []chunkResult) chunkResult {
+	n := int((ch.to-ch.from)/step) + 1
+	out := chunkResult{from: ch.from, to: ch.to}
+	index := map[string]int{}
+	for _, p := range parts {
+		off := int((p.from - ch.from) / step)
+		if off >= n {
+			continue // the part lies beyond the chunk's end
+		}
+		for _, sr := range p.series {
+			k, ok := index[sr.labels.key]
+			if !ok {
+				k = len(out.series)
+				index[sr.labels.key] = k
+				out.series = append(out.series, seriesResult{labels: sr.labels, values: make([]float64, n), present: newBitset(n)})
+			}
+			m := out.series[k]
+			copy(m.values[off:], sr.values)
+			for i := range sr.values {
+				if off+i < n && sr.present.has(i) {
+					m.present.set(off + i)
+				}
+			}
+		}
+	}
+	kept := out.series[:0]
+	for _, sr := range out.series {
+		switch sr.present.count() {
+		case 0: // all its points lie beyond the chunk's end
+			continue
+		case n:
+			sr.present = nil
+		}
+		kept = append(kept, sr)
+	}
+	out.series = kept
+	return out
 }
 
 // metricKey identifies a series by its labels.

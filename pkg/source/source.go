@@ -10,13 +10,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"golang.org/x/sync/singleflight"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
+
+	"golang.org/x/sync/singleflight"
 )
 
 // Defaults and limits of Config.
@@ -58,8 +60,19 @@ type Config struct {
 	// MaxBodyBytes bounds the size of one answer read from the source; a larger answer fails
 	// its query with an error instead of exhausting memory. 0 means DefaultMaxBodyBytes (64 MiB).
 	MaxBodyBytes int64
-	// CacheEntries is the size of the LRU cache of past chunks; 0 disables the cache.
+	// CacheBytes bounds the memory of the LRU cache of past chunks, in bytes; 0 disables
+	// the cache unless CacheEntries is set.
+	CacheBytes int64
+	// CacheEntries is the former, entry-counted size of the cache, kept for old callers:
+	// above zero with CacheBytes unset, it means a cache of DefaultCacheBytes.
 	CacheEntries int
+	// MaxQueryLength, when above zero, bounds the span (end-start) of every range request:
+	// longer ranges are split into pieces no longer than it, and instant queries whose range
+	// selectors are longer fail with an error naming it. Mimir, Cortex and Thanos refuse
+	// longer queries (their max_query_length); 0 leaves the span unbounded.
+	MaxQueryLength time.Duration
+	// Metrics, when set, counts requests, cache use and shared requests.
+	Metrics *Metrics
 	// Now is the clock, for tests; default time.Now.
 	Now func() time.Time
 }
@@ -76,9 +89,12 @@ type Client struct {
 	maxPoints int
 	split     int
 	sem       chan struct{}
-	cache     *lru
+	cache     *cache
 	now       func() time.Time
 	flight    singleflight.Group // range chunks in flight, shared by concurrent callers
+	maxLength time.Duration      // MaxQueryLength
+	learned   atomic.Int64       // the query length limit a source named in a refusal, ms; 0 when none
+	metrics   *Metrics           // nil-safe
 }
 
 // New returns a client for the metrics source at cfg.URL.
@@ -97,8 +113,9 @@ func New(cfg Config) (*Client, error) {
 	if u.Host == "" {
 		return nil, errors.New("metrics source URL has no host")
 	}
-	if cfg.Timeout < 0 || cfg.MaxConcurrency < 0 || cfg.MaxPoints < 0 || cfg.CacheEntries < 0 || cfg.SplitPoints < 0 || cfg.MaxBodyBytes < 0 {
-		return nil, errors.New("metrics source: timeout, concurrency, points, cache and answer size must not be negative")
+	if cfg.Timeout < 0 || cfg.MaxConcurrency < 0 || cfg.MaxPoints < 0 || cfg.CacheEntries < 0 || cfg.SplitPoints < 0 || cfg.MaxBodyBytes < 0 ||
+		cfg.CacheBytes < 0 || cfg.MaxQueryLength < 0 {
+		return nil, errors.New("metrics source: timeout, concurrency, points, cache, answer size and query length must not be negative")
 	}
 	if cfg.Timeout == 0 {
 		cfg.Timeout = DefaultTimeout
@@ -141,11 +158,24 @@ func New(cfg Config) (*Client, error) {
 		split:     cfg.SplitPoints,
 		sem:       make(chan struct{}, cfg.MaxConcurrency),
 		now:       cfg.Now,
+		maxLength: cfg.MaxQueryLength,
+		metrics:   cfg.Metrics,
 	}
-	if cfg.CacheEntries > 0 {
-		c.cache = newLRU(cfg.CacheEntries)
+	if cfg.CacheBytes == 0 && cfg.CacheEntries > 0 {
+		cfg.CacheBytes = DefaultCacheBytes
+	}
+	if cfg.CacheBytes > 0 {
+		c.cache = newCache(cfg.CacheBytes, cfg.Metrics)
 	}
 	return c, nil
+}
+
+// Close empties the cache, so that its memory and its figures in the metrics go with the
+// client. The client still works, with an empty cache.
+func (c *Client) Close() {
+	if c.cache != nil {
+		c.cache.clear()
+	}
 }
 
 // Now returns the client's clock (time.Now unless a test set one).
@@ -212,8 +242,14 @@ func formatTime(t time.Time) string {
 func (c *Client) query(ctx context.Context, query string, t time.Time) (apiResult, string, error) {
 	var res apiResult
 	op := fmt.Sprintf("query %q at %s", query, t.UTC().Format(time.RFC3339))
+	if err := c.checkSelectors(query); err != nil {
+		return res, op, err
+	}
 	args := url.Values{"query": {query}, "time": {formatTime(t)}}
 	_, _, _, err := c.do(ctx, op, apiRequest{path: "api/v1/query", args: args, post: true}, decodeResult(&res))
+	if tl, ok := asTooLong(err); ok {
+		err = c.tooLongError(err, tl, errors.New("an instant query's range selectors cannot be split here"))
+	}
 	return res, op, err
 }
 
@@ -326,6 +362,25 @@ func (c *Client) LabelValues(ctx context.Context, label string, match string, st
 // SampleTimes runs an instant query at t that yields a range vector (e.g. x[10m]) and
 // returns the times of the raw samples of each series, in Unix milliseconds.
 func (c *Client) SampleTimes(ctx context.Context, query string, t time.Time) ([][]int64, error) {
+	got, err := c.SampleTimesGroups(ctx, query, t)
+	if err != nil {
+		return nil, err
+	}
+	out := make([][]int64, len(got))
+	for i, g := range got {
+		out[i] = g.Times
+	}
+	return out, nil
+}
+
+// Times are the raw sample times of one series, in Unix milliseconds, with its labels.
+type Times struct {
+	Labels map[string]string
+	Times  []int64
+}
+
+// SampleTimesGroups is SampleTimes with the labels of each series.
+func (c *Client) SampleTimesGroups(ctx context.Context, query string, t time.Time) ([]Times, error) {
 	res, op, err := c.query(ctx, query, t)
 	if err != nil {
 		return nil, err
@@ -333,13 +388,13 @@ func (c *Client) SampleTimes(ctx context.Context, query string, t time.Time) ([]
 	if res.resultType != "matrix" {
 		return nil, downstream("%s: unexpected result type %s, want matrix", op, res.typeName())
 	}
-	out := make([][]int64, 0, len(res.series))
+	out := make([]Times, 0, len(res.series))
 	for _, ss := range res.series {
 		ts := make([]int64, len(ss.Values))
 		for i, p := range ss.Values {
 			ts[i] = p.t
 		}
-		out = append(out, ts)
+		out = append(out, Times{Labels: ss.Metric, Times: ts})
 	}
 	return out, nil
 }

@@ -301,7 +301,7 @@ func TestRangeSplitForConcurrency(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			f := newFake(t)
 			cl := setup(t, f, Config{SplitPoints: c.split, MaxConcurrency: c.conc})
-			require.Equal(t, c.wantChunkPoints, cl.chunkPoints(c.points))
+			require.Equal(t, c.wantChunkPoints, cl.chunkPoints(c.points, time.Minute.Milliseconds()))
 		})
 	}
 	f := newFake(t)
@@ -358,26 +358,26 @@ func TestRangeCache(t *testing.T) {
 
 	second, st, err := c.Range(context.Background(), "sum(x)", start, end, step)
 	require.NoError(t, err)
-	assert.Equal(t, 1, st.Requests, "only the newest chunk is fetched again")
-	assert.Equal(t, 2, st.CacheHits)
+	assert.Equal(t, 1, st.Requests, "only the newest points are fetched again")
+	assert.Equal(t, 3, st.CacheHits, "two whole chunks, and the newest chunk's points before the cutoff")
 	assert.Equal(t, first, second)
 	reqs := f.requests()
 	require.Len(t, reqs, 4)
-	assert.Equal(t, float64(start.Add(200*step).Unix()), reqs[3].start, "the refetched chunk is the newest")
+	assert.Equal(t, float64(end.Unix()), reqs[3].start, "the refetch starts at the first point after the cutoff (now - step)")
 
 	// A later start inside a cached chunk is served from it.
 	later := start.Add(30 * step)
 	third, st, err := c.Range(context.Background(), "sum(x)", later, end, step)
 	require.NoError(t, err)
 	assert.Equal(t, 1, st.Requests)
-	assert.Equal(t, 2, st.CacheHits)
+	assert.Equal(t, 3, st.CacheHits)
 	assert.Equal(t, first.Values[30:], third.Values)
 
 	// An earlier start adds the chunk before; the aligned chunks stay cached.
 	_, st, err = c.Range(context.Background(), "sum(x)", start.Add(-10*step), end, step)
 	require.NoError(t, err)
-	assert.Equal(t, 2, st.Requests, "the chunk before and the newest")
-	assert.Equal(t, 2, st.CacheHits)
+	assert.Equal(t, 2, st.Requests, "the chunk before and the newest points")
+	assert.Equal(t, 3, st.CacheHits)
 
 	// A cached partial chunk does not serve a wider request.
 	c2 := setup(t, newFake(t), Config{MaxPoints: 100, CacheEntries: 10, Now: func() time.Time { return now }})
@@ -386,8 +386,8 @@ func TestRangeCache(t *testing.T) {
 	assert.Equal(t, 3, st.Requests)
 	_, st, err = c2.Range(context.Background(), "sum(x)", start, end, step)
 	require.NoError(t, err)
-	assert.Equal(t, 2, st.Requests, "the widened first chunk and the newest")
-	assert.Equal(t, 1, st.CacheHits)
+	assert.Equal(t, 2, st.Requests, "the widened first chunk and the newest points")
+	assert.Equal(t, 2, st.CacheHits)
 
 	// Another query or step never hits.
 	_, st, err = c.Range(context.Background(), "sum(y)", start, end, step)
@@ -397,6 +397,39 @@ func TestRangeCache(t *testing.T) {
 	require.NoError(t, err)
 	assert.Zero(t, st.CacheHits)
 }
+
+// A dashboard refreshed as time goes on fetches only the points since the last refresh's
+// cutoff, and gets what a fresh client gets.
+func TestRangeCacheRefreshAsTimeGoesOn(t *testing.T) {
+	f := newFake(t)
+	f.series = 2
+	f.gaps = map[int64]bool{}
+	step := time.Minute
+	start := epoch.Add(500*100*step + 7*step)
+	now := start.Add(180*step + 20*time.Second)
+	c := setup(t, f, Config{MaxPoints: 100, CacheEntries: 10, Now: func() time.Time { return now }})
+	for i := 0; i < 5; i++ {
+		end := series(now, step)
+		if i == 3 {
+			f.gaps[end.Add(-step).Unix()/60] = true // a point missing near the end
+		}
+		got, st, err := c.RangeGroups(context.Background(), "x", start, end, step)
+		require.NoError(t, err)
+		reqs := f.requests()
+		if i > 0 {
+			assert.Equal(t, 1, st.Requests, "refresh %d: one request for the newest points", i)
+			assert.Greater(t, reqs[len(reqs)-1].start, float64(end.Add(-4*step).Unix()), "refresh %d asks for a few points only", i)
+		}
+		fresh := setup(t, f, Config{MaxPoints: 100, Now: func() time.Time { return now }})
+		want, _, err := fresh.RangeGroups(context.Background(), "x", start, end, step)
+		require.NoError(t, err)
+		require.Equal(t, want, got, "refresh %d", i)
+		now = now.Add(2*step + 3*time.Second)
+	}
+}
+
+// series returns the last whole step before now.
+func series(now time.Time, step time.Duration) time.Time { return now.Truncate(step) }
 
 func TestRangeCacheDisabledAndWarnings(t *testing.T) {
 	f := newFake(t)
@@ -417,20 +450,6 @@ func TestRangeCacheDisabledAndWarnings(t *testing.T) {
 	_, st, err = c.Range(context.Background(), "sum(x)", epoch, epoch.Add(19*step), step)
 	require.NoError(t, err)
 	assert.Zero(t, st.CacheHits, "chunks with warnings are not cached")
-}
-
-func TestCacheEviction(t *testing.T) {
-	l := newLRU(2)
-	l.put("a", chunkResult{from: 1})
-	l.put("b", chunkResult{from: 2})
-	_, ok := l.get("a") // a is now the most recent
-	require.True(t, ok)
-	l.put("c", chunkResult{from: 3})
-	_, ok = l.get("b")
-	assert.False(t, ok, "b was least recently used")
-	_, ok = l.get("a")
-	assert.True(t, ok)
-	assert.Equal(t, 2, l.len())
 }
 
 func TestRangeBadInput(t *testing.T) {

@@ -150,10 +150,11 @@ describe('ConfigEditor', () => {
     expect(onOptionsChange).toHaveBeenLastCalledWith(
       expect.objectContaining({ jsonData: expect.objectContaining({ maxConcurrency: 8 }) })
     );
-    await userEvent.type(document.getElementById('nines-cache-entries')!, '0');
+    await userEvent.type(document.getElementById('nines-cache-mb')!, '0');
     expect(onOptionsChange).toHaveBeenLastCalledWith(
-      expect.objectContaining({ jsonData: expect.objectContaining({ cacheEntries: 0 }) })
+      expect.objectContaining({ jsonData: expect.objectContaining({ cacheMB: 0 }) })
     );
+    expect(document.getElementById('nines-cache-mb')).toHaveAttribute('placeholder', '128');
 
     // The editor is controlled and the test does not re-render it: paste whole values.
     await userEvent.click(document.getElementById('nines-time-interval')!);
@@ -165,6 +166,11 @@ describe('ConfigEditor', () => {
     await userEvent.paste('2h');
     expect(onOptionsChange).toHaveBeenLastCalledWith(
       expect.objectContaining({ jsonData: expect.objectContaining({ maxGap: '2h' }) })
+    );
+    await userEvent.click(document.getElementById('nines-max-query-length')!);
+    await userEvent.paste('30d');
+    expect(onOptionsChange).toHaveBeenLastCalledWith(
+      expect.objectContaining({ jsonData: expect.objectContaining({ maxQueryLength: '30d' }) })
     );
 
     await userEvent.click(document.getElementById('nines-range-semantics')!);

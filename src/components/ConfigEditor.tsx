@@ -37,7 +37,8 @@ const LABEL_WIDTH = 24;
 const WIDTH = 20;
 const DEFAULT_MAX_CONCURRENCY = 4;
 const MAX_CONCURRENCY = 64;
-const DEFAULT_CACHE_ENTRIES = 2000;
+const DEFAULT_CACHE_MB = 128;
+const MAX_CACHE_MB = 16384;
 const DEFAULT_MAX_RESPONSE_MB = 64;
 const DEFAULT_TIME_INTERVAL = '1m';
 const DEFAULT_MAX_GAP = '1h';
@@ -57,15 +58,29 @@ const CONFIG_OPTIONS: Array<FieldSpec & { name: keyof NinesOptions }> = [
     max: MAX_CONCURRENCY,
   },
   {
-    name: 'cacheEntries',
-    label: 'Cache entries',
+    name: 'cacheMB',
+    label: 'Cache size (MB)',
     kind: 'number',
-    id: 'nines-cache-entries',
+    id: 'nines-cache-mb',
     width: WIDTH,
     labelWidth: LABEL_WIDTH,
-    tooltip: `Past chunks kept in memory (they never change). 0 turns the cache off; empty means ${DEFAULT_CACHE_ENTRIES}.`,
-    default: DEFAULT_CACHE_ENTRIES,
+    tooltip: `Memory for past chunks of data (they never change), so that a refresh fetches only the newest ones. 0 turns the cache off; empty means ${DEFAULT_CACHE_MB}, enough for a status panel of 1,000 SLOs.`,
+    default: DEFAULT_CACHE_MB,
     min: 0,
+    max: MAX_CACHE_MB,
+    integer: true,
+  },
+  {
+    name: 'maxQueryLength',
+    label: 'Max query length',
+    kind: 'text',
+    id: 'nines-max-query-length',
+    width: WIDTH,
+    labelWidth: LABEL_WIDTH,
+    tooltip:
+      'The longest time range one request to the source may span (e.g. 30d, 768h): set it to the max_query_length of Mimir, Cortex or Thanos, and longer ranges are split. Empty: no bound (a refused range is still split once).',
+    placeholder: 'none',
+    trim: true,
   },
   {
     name: 'maxResponseMB',

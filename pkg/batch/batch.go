@@ -1,0 +1,415 @@
+// Package batch coalesces the queries of many SLOs that differ only in label values (one
+// SLO per service, per endpoint, per customer) into one grouped query per batch, and
+// hands each SLO its own series of the answer.
+package batch
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nines-slo/nines/pkg/engine"
+	"github.com/nines-slo/nines/pkg/promql"
+	"github.com/nines-slo/nines/pkg/source"
+)
+
+// Defaults of Source.
+const (
+	// DefaultLinger is how long a batch waits for another query after the last one
+	// joined, unless every peer has joined.
+	DefaultLinger = 2 * time.Millisecond
+	// DefaultMaxWait bounds how long the first query of a batch waits.
+	DefaultMaxWait = 20 * time.Millisecond
+	// DefaultMaxValues bounds the distinct label-value tuples of one batched query.
+	DefaultMaxValues = 100
+	// DefaultMaxBytes bounds the length of the values in one batched query.
+	DefaultMaxBytes = 8 << 10
+)
+
+// Source is an engine.Source that batches the range queries and raw-sample probes of
+// concurrent callers that share a query shape. Everything else goes straight through.
+// A caller batches only when its context says it has peers (WithPeers).
+type Source struct {
+	engine.Source
+	// Linger, MaxWait, MaxValues and MaxBytes shape the batches; zero means the default.
+	Linger, MaxWait     time.Duration
+	MaxValues, MaxBytes int
+
+	mu         sync.Mutex
+	open       map[string]*pending
+	parts      map[string]map[string]*part // shape → tuple → its part
+	remembered int
+
+	batches, joined atomic.Int64
+}
+
+// New returns a batching source over src.
+func New(src engine.Source) *Source {
+	return &Source{Source: src, open: map[string]*pending{}, parts: map[string]map[string]*part{}}
+}
+
+// peersKey is the context key of WithPeers.
+type peersKey struct{}
+
+// WithPeers marks ctx as one of n evaluations running at once, whose queries may batch.
+func WithPeers(ctx context.Context, n int) context.Context {
+	return context.WithValue(ctx, peersKey{}, n)
+}
+
+// peers returns the number set by WithPeers, 0 when none.
+func peers(ctx context.Context) int {
+	n, _ := ctx.Value(peersKey{}).(int)
+	return n
+}
+
+// Counts returns how many batched queries were sent and how many queries joined them.
+func (s *Source) Counts() (batches, joined int64) {
+	return s.batches.Load(), s.joined.Load()
+}
+
+// call is one caller's query waiting for its share of a batch.
+type call struct {
+	ctx    context.Context
+	b      promql.Batchable
+	done   chan struct{}
+	groups []source.Group
+	times  [][]int64
+	stats  source.Stats
+	err    error
+}
+
+// tuple is the call's values as one string.
+func (c *call) tuple() string { return strings.Join(c.b.Values, "\x00") }
+
+// pending is an open batch: the calls that joined it, their distinct values, and how to
+// run it; shape is its key without the time range, under which its parts are remembered.
+type pending struct {
+	shape  string
+	calls  []*call
+	tuples map[string]bool
+	timer  *time.Timer
+	first  time.Time
+	fired  bool
+	run    func(ctx context.Context, query string, asIs bool, calls []*call)
+}
+
+// part is a remembered batch: its value tuples, sorted. Later calls with one of them ask
+// for all of them again, so that the batched query, and so its cached chunks and the
+// requests in flight, are the same on every refresh and for every viewer.
+type part struct {
+	tuples [][]string
+	query  string // the batched query, once it has been built
+	asIs   bool
+}
+
+// coverer is a source that can tell when its cache holds a whole range query.
+type coverer interface {
+	Covered(ctx context.Context, query string, start, end time.Time, step time.Duration) bool
+}
+
+// maxRemembered bounds the remembered value tuples of all shapes.
+const maxRemembered = 100_000
+
+// join adds c to the open batch under key, opening one when there is none, and waits
+// for its answer.
+func (s *Source) join(shape, key string, c *call, run func(ctx context.Context, query string, asIs bool, calls []*call)) error {
+	linger, maxWait := s.Linger, s.MaxWait
+	if linger <= 0 {
+		linger = DefaultLinger
+	}
+	if maxWait <= 0 {
+		maxWait = DefaultMaxWait
+	}
+	s.mu.Lock()
+	p := s.open[key]
+	if p == nil {
+		p = &pending{shape: shape, first: time.Now(), run: run, tuples: map[string]bool{}}
+		s.open[key] = p
+		p.timer = time.AfterFunc(linger, func() { s.fire(key, p) })
+	} else if time.Since(p.first)+linger < maxWait {
+		p.timer.Reset(linger)
+	}
+	p.calls = append(p.calls, c)
+	p.tuples[c.tuple()] = true
+	full := len(p.tuples) >= peers(c.ctx)
+	s.mu.Unlock()
+	if full {
+		// Every peer is here: nobody else is coming.
+		go s.fire(key, p)
+	}
+	select {
+	case <-c.done:
+		return c.err
+	case <-c.ctx.Done():
+		return context.Cause(c.ctx)
+	}
+}
+
+// fire closes the batch p and runs it: the calls of remembered parts ask for their part
+// again; the others are split into new parts, which are remembered.
+func (s *Source) fire(key string, p *pending) {
+	s.mu.Lock()
+	if p.fired {
+		s.mu.Unlock()
+		return
+	}
+	p.fired = true
+	if s.open[key] == p {
+		delete(s.open, key)
+	}
+	known := s.parts[p.shape]
+	if known == nil {
+		known = map[string]*part{}
+		s.parts[p.shape] = known
+	}
+	byPart := map[*part][]*call{}
+	var order []*part
+	var loose []*call
+	for _, c := range p.calls {
+		pt := known[c.tuple()]
+		if pt == nil {
+			loose = append(loose, c)
+			continue
+		}
+		if byPart[pt] == nil {
+			order = append(order, pt)
+		}
+		byPart[pt] = append(byPart[pt], c)
+	}
+	for _, cs := range s.partition(loose) {
+		pt := &part{}
+		for i, c := range cs {
+			if i == 0 || c.tuple() != cs[i-1].tuple() {
+				pt.tuples = append(pt.tuples, c.b.Values)
+				known[c.tuple()] = pt
+				s.remembered++
+			}
+		}
+		order = append(order, pt)
+		byPart[pt] = cs
+	}
+	if s.remembered > maxRemembered {
+		clear(s.parts) // new parts are formed on the next queries
+		s.remembered = 0
+	}
+	s.mu.Unlock()
+	for _, pt := range order {
+		go s.runPart(p, pt, byPart[pt])
+	}
+}
+
+// known returns the batched query of the remembered part c's values belong to, ok false
+// when there is none or it has not run yet.
+func (s *Source) known(shape string, c *call) (q string, asIs, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	pt := s.parts[shape][c.tuple()]
+	if pt == nil || pt.query == "" {
+		return "", false, false
+	}
+	return pt.query, pt.asIs, true
+}
+
+// partition groups calls by their values, sorted, into parts bounded by MaxValues
+// distinct tuples and MaxBytes of values.
+func (s *Source) partition(calls []*call) [][]*call {
+	maxValues, maxBytes := s.MaxValues, s.MaxBytes
+	if maxValues <= 0 {
+		maxValues = DefaultMaxValues
+	}
+	if maxBytes <= 0 {
+		maxBytes = DefaultMaxBytes
+	}
+	sort.SliceStable(calls, func(i, j int) bool { return calls[i].tuple() < calls[j].tuple() })
+	var parts [][]*call
+	var cur []*call
+	tuples, size := 0, 0
+	for i, c := range calls {
+		fresh := i == 0 || c.tuple() != calls[i-1].tuple()
+		if fresh && len(cur) > 0 && (tuples == maxValues || size+len(c.tuple())+1 > maxBytes) {
+			parts = append(parts, cur)
+			cur, tuples, size = nil, 0, 0
+		}
+		if fresh {
+			tuples++
+			size += len(c.tuple()) + 1
+		}
+		cur = append(cur, c)
+	}
+	if len(cur) > 0 {
+		parts = append(parts, cur)
+	}
+	return parts
+}
+
+// runPart sends one batched query for the value tuples of a part and wakes its calls
+// with their shares.
+func (s *Source) runPart(p *pending, pt *part, calls []*call) {
+	q, asIs, err := calls[0].b.Query(pt.tuples)
+	if err == nil {
+		s.mu.Lock()
+		pt.query, pt.asIs = q, asIs
+		s.mu.Unlock()
+	}
+	if err != nil {
+		for _, c := range calls {
+			c.err = err
+			close(c.done)
+		}
+		return
+	}
+	s.batches.Add(1)
+	s.joined.Add(int64(len(calls)))
+	ctx, cancel := detach(calls)
+	defer cancel()
+	p.run(ctx, q, asIs, calls)
+	for _, c := range calls {
+		close(c.done)
+	}
+}
+
+// detach returns a context for a query run on behalf of calls: it keeps the values of the
+// first (the lookback delta among them) and ends when every caller has gone.
+func detach(calls []*call) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(context.WithoutCancel(calls[0].ctx))
+	go func() {
+		for _, c := range calls {
+			select {
+			case <-c.ctx.Done():
+			case <-ctx.Done():
+				return
+			}
+		}
+		cancel()
+	}()
+	return ctx, cancel
+}
+
+// RangeGroups runs a range query, batched with the same-shaped queries of its peers.
+func (s *Source) RangeGroups(ctx context.Context, query string, start, end time.Time, step time.Duration) ([]source.Group, source.Stats, error) {
+	b, ok := promql.Batch(query)
+	if !ok || peers(ctx) < 2 {
+		return s.Source.RangeGroups(ctx, query, start, end, step)
+	}
+	shape := fmt.Sprintf("range|%s|%d|%d", b.Key, step.Milliseconds(), source.LookbackDelta(ctx).Milliseconds())
+	key := fmt.Sprintf("%s|%d|%d", shape, start.UnixMilli(), end.UnixMilli())
+	c := &call{ctx: ctx, b: b, done: make(chan struct{})}
+	run := func(ctx context.Context, q string, asIs bool, calls []*call) {
+		groups, st, err := s.Source.RangeGroups(ctx, q, start, end, step)
+		share(calls, st, err, func(c *call) {
+			for _, g := range groups {
+				if ls, mine := owned(c.b, asIs, g.Labels); mine {
+					c.groups = append(c.groups, source.Group{Labels: ls, Series: g.Series})
+				}
+			}
+		})
+	}
+	if q, asIs, ok := s.known(shape, c); ok {
+		// Its batch's query has run before: when the cache holds its answer, read it
+		// now instead of waiting for peers (a refresh of past data).
+		if cv, ok := s.Source.(coverer); ok && cv.Covered(ctx, q, start, end, step) {
+			run(ctx, q, asIs, []*call{c})
+			return c.groups, c.stats, c.err
+		}
+	}
+	err := s.join(shape, key, c, run)
+	if err != nil {
+		return nil, c.stats, err
+	}
+	return c.groups, c.stats, nil
+}
+
+// Range runs a range query that yields at most one series, batched like RangeGroups.
+func (s *Source) Range(ctx context.Context, query string, start, end time.Time, step time.Duration) (source.Series, source.Stats, error) {
+	if _, ok := promql.Batch(query); !ok || peers(ctx) < 2 {
+		return s.Source.Range(ctx, query, start, end, step)
+	}
+	groups, st, err := s.RangeGroups(ctx, query, start, end, step)
+	if err != nil {
+		return source.Series{}, st, err
+	}
+	switch len(groups) {
+	case 0:
+		n := int(end.Sub(start)/step) + 1
+		return source.Series{Start: start, Step: step, Values: make([]float64, n), Present: make([]bool, n)}, st, nil
+	case 1:
+		return groups[0].Series, st, nil
+	}
+	return source.Series{}, st, fmt.Errorf("range query %q: %w", query, &source.ManySeriesError{N: len(groups)})
+}
+
+// timesSource is a source that can say which series each raw-sample list belongs to.
+type timesSource interface {
+	SampleTimesGroups(ctx context.Context, query string, t time.Time) ([]source.Times, error)
+}
+
+// SampleTimes returns the raw sample times of a range-vector selector at t, batched with
+// the same-shaped probes of its peers when the source can label them.
+func (s *Source) SampleTimes(ctx context.Context, query string, t time.Time) ([][]int64, error) {
+	ts, labelled := s.Source.(timesSource)
+	b, ok := promql.Batch(query)
+	if !ok || !labelled || peers(ctx) < 2 {
+		return s.Source.SampleTimes(ctx, query, t)
+	}
+	shape := "times|" + b.Key
+	key := fmt.Sprintf("%s|%d", shape, t.UnixMilli())
+	c := &call{ctx: ctx, b: b, done: make(chan struct{})}
+	err := s.join(shape, key, c, func(ctx context.Context, q string, asIs bool, calls []*call) {
+		got, err := ts.SampleTimesGroups(ctx, q, t)
+		share(calls, source.Stats{}, err, func(c *call) {
+			for _, g := range got {
+				if _, mine := owned(c.b, asIs, g.Labels); mine {
+					c.times = append(c.times, g.Times)
+				}
+			}
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return c.times, nil
+}
+
+// share gives every call the batch's error or its share of the answer; the requests and
+// cache hits are counted once, on the first call, so that they add up.
+func share(calls []*call, st source.Stats, err error, give func(c *call)) {
+	for i, c := range calls {
+		c.stats = source.Stats{Queries: st.Queries, Warnings: st.Warnings, Infos: st.Infos}
+		if i == 0 {
+			c.stats.Requests, c.stats.CacheHits = st.Requests, st.CacheHits
+		}
+		if err != nil {
+			c.err = err
+			continue
+		}
+		give(c)
+	}
+}
+
+// owned tells whether a series of a batched answer belongs to the query b, and returns
+// its labels as b's own query would have: without the labels the batch added. The answer
+// to b's query as it is (asIs) is all b's.
+func owned(b promql.Batchable, asIs bool, ls map[string]string) (map[string]string, bool) {
+	if asIs {
+		return ls, true
+	}
+	t, ok := promql.Tuple(b.Labels, ls)
+	if !ok || !slices.Equal(t, b.Values) {
+		return nil, false
+	}
+	if !b.Widened {
+		return ls, true
+	}
+	out := make(map[string]string, len(ls))
+	for k, v := range ls {
+		if !slices.Contains(b.Labels, k) {
+			out[k] = v
+		}
+	}
+	return out, true
+}

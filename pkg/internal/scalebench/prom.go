@@ -1,0 +1,181 @@
+package scalebench
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"io/fs"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/nines-slo/nines/pkg/internal/testproc"
+)
+
+// Prometheus is a running Prometheus serving a copy of the blocks.
+type Prometheus struct {
+	// URL is its HTTP API's base URL.
+	URL  string
+	proc *testproc.Proc
+	dir  string
+}
+
+// StartPrometheus starts bin (the prometheus binary) on a free port of 127.0.0.1 with the
+// blocks in a fresh data folder (hard links, or copies where links fail), a retention of
+// 100 years and room for the hand-written queries' samples.
+func StartPrometheus(bin, blocks string) (*Prometheus, error) {
+	if _, err := exec.LookPath(bin); err != nil {
+		return nil, fmt.Errorf("prometheus not found at %s (Debian: apt-get install -y prometheus): %w", bin, err)
+	}
+	dir, err := os.MkdirTemp("", "nines-benchscale-prom-*")
+	if err != nil {
+		return nil, err
+	}
+	p := &Prometheus{dir: dir}
+	data := filepath.Join(dir, "data")
+	if err := linkTree(blocks, data); err != nil {
+		p.Stop()
+		return nil, fmt.Errorf("data folder from %s: %w", blocks, err)
+	}
+	config := filepath.Join(dir, "prometheus.yml")
+	if err := os.WriteFile(config, []byte("global:\n  scrape_interval: 1h\n  evaluation_interval: 1h\n"), 0o644); err != nil {
+		p.Stop()
+		return nil, err
+	}
+	args := func(addr string) []string {
+		return []string{"--config.file=" + config, "--storage.tsdb.path=" + data, "--storage.tsdb.retention.time=100y",
+			"--web.listen-address=" + addr, "--query.max-samples=500000000", "--log.level=warn"}
+	}
+	p.proc, err = testproc.Start("benchscale: prometheus", bin, args, filepath.Join(dir, "prometheus.log"), "/-/ready", 3*time.Minute)
+	if err != nil {
+		p.Stop()
+		return nil, err
+	}
+	p.URL = p.proc.URL
+	return p, nil
+}
+
+// Stop stops Prometheus and removes its data folder.
+func (p *Prometheus) Stop() {
+	if p.proc != nil {
+		p.proc.Stop()
+	}
+	_ = os.RemoveAll(p.dir)
+}
+
+// linkTree recreates the tree src in dst with hard links to its regular files (copies
+// where a link is refused). Prometheus never rewrites a block's files in place.
+func linkTree(src, dst string) error {
+	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, path)
+		target := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		if !d.Type().IsRegular() || os.Link(path, target) == nil {
+			return nil
+		}
+		in, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		defer in.Close()
+		out, err := os.Create(target)
+		if err != nil {
+			return err
+		}
+		if _, err := io.Copy(out, in); err != nil {
+			out.Close()
+			return err
+		}
+		return out.Close()
+	})
+}
+
+// Proxy is a reverse proxy in front of the metrics source that counts the requests it
+// passes on and the distinct ones among them (same path and the same parameters, from
+// the URL or a form body).
+type Proxy struct {
+	// URL is the proxy's base URL.
+	URL string
+
+	srv      *http.Server
+	mu       sync.Mutex
+	requests int
+	distinct map[string]int
+}
+
+// Counts are the requests a proxy passed on since its last Reset.
+type Counts struct {
+	Requests int
+	Distinct int
+}
+
+// StartProxy starts a counting reverse proxy to upstream on a free port of 127.0.0.1.
+func StartProxy(upstream string) (*Proxy, error) {
+	u, err := url.Parse(upstream)
+	if err != nil {
+		return nil, fmt.Errorf("proxy upstream %q: %w", upstream, err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("proxy listen: %w", err)
+	}
+	p := &Proxy{URL: "http://" + l.Addr().String(), distinct: map[string]int{}}
+	rp := httputil.NewSingleHostReverseProxy(u)
+	p.srv = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := p.count(r); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		rp.ServeHTTP(w, r)
+	}), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = p.srv.Serve(l) }()
+	return p, nil
+}
+
+// count records r under its path and parameters, leaving its body readable.
+func (p *Proxy) count(r *http.Request) error {
+	params := r.URL.Query()
+	if r.Body != nil && r.Header.Get("Content-Type") == "application/x-www-form-urlencoded" {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			return fmt.Errorf("proxy: read request body: %w", err)
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		form, err := url.ParseQuery(string(body))
+		if err != nil {
+			return fmt.Errorf("proxy: request body is not a form: %w", err)
+		}
+		for k, vs := range form {
+			params[k] = append(params[k], vs...)
+		}
+	}
+	key := r.URL.Path + "?" + params.Encode()
+	p.mu.Lock()
+	p.requests++
+	p.distinct[key]++
+	p.mu.Unlock()
+	return nil
+}
+
+// Reset returns the counts so far and starts counting afresh.
+func (p *Proxy) Reset() Counts {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	c := Counts{Requests: p.requests, Distinct: len(p.distinct)}
+	p.requests, p.distinct = 0, map[string]int{}
+	return c
+}
+
+// Stop closes the proxy.
+func (p *Proxy) Stop() { _ = p.srv.Close() }

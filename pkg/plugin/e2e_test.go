@@ -58,7 +58,7 @@ func TestEndToEndOverGRPC(t *testing.T) {
 	health, err := tp.Client.CheckHealth(ctx, &backend.CheckHealthRequest{PluginContext: pctx})
 	require.NoError(t, err)
 	require.Equal(t, backend.HealthStatusOk, health.Status, health.Message)
-	require.Contains(t, health.Message, "3 SLO(s) loaded")
+	require.Contains(t, health.Message, "3 SLOs loaded")
 	require.Contains(t, health.Message, "version 2.")
 
 	at := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)

@@ -9,6 +9,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 
 	"github.com/nines-slo/nines/pkg/engine"
+	"github.com/nines-slo/nines/pkg/words"
 )
 
 // HealthDetails is the JSON detail of a health check.
@@ -47,16 +48,16 @@ func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequ
 	det.NoData, det.Unchecked = h.NoData, h.Unchecked
 	det.Errors = append(det.Errors, h.Errors...)
 	var b strings.Builder
-	fmt.Fprintf(&b, "Metrics source reachable (Prometheus-compatible, version %s). %d SLO(s) loaded", version, len(res.SLOs))
+	fmt.Fprintf(&b, "Metrics source reachable (Prometheus-compatible, version %s). %s loaded", version, words.Count(len(res.SLOs), "SLO", "SLOs"))
 	if len(det.Errors) > 0 {
-		fmt.Fprintf(&b, ", %d definition error(s): %s", len(det.Errors), strings.Join(firstN(det.Errors, 3), "; "))
+		fmt.Fprintf(&b, ", %s: %s", words.Count(len(det.Errors), "definition error", "definition errors"), strings.Join(firstN(det.Errors, 3), "; "))
 	}
 	b.WriteString(".")
 	if len(det.NoData) > 0 {
 		fmt.Fprintf(&b, " No data in the last hour for: %s.", strings.Join(firstN(det.NoData, 20), ", "))
 	}
 	if det.Unchecked > 0 {
-		fmt.Fprintf(&b, " Data not checked for %d SLO(s): the check covers the first %d, in batches the source answered.", det.Unchecked, engine.MaxHealthChecks)
+		fmt.Fprintf(&b, " Data not checked for %s: the check covers the first %d, in batches the source answered.", words.Count(det.Unchecked, "SLO", "SLOs"), engine.MaxHealthChecks)
 	}
 	status := backend.HealthStatusOk
 	if len(det.Errors) > 0 || len(res.SLOs) == 0 {

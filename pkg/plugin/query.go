@@ -8,6 +8,7 @@ import (
 	"github.com/nines-slo/nines/pkg/definitions"
 	"github.com/nines-slo/nines/pkg/models"
 	"github.com/nines-slo/nines/pkg/slo"
+	"github.com/nines-slo/nines/pkg/words"
 )
 
 // Query types, as the models package names them.
@@ -63,8 +64,8 @@ func Select(res definitions.Result, q models.Selection) ([]*slo.SLO, error) {
 		}
 		if len(failed) > 0 {
 			// The SLO may be in a file that did not load: say where.
-			return nil, fmt.Errorf("unknown SLO %q: no loaded definition has that name, and %d definition error(s) may hide it: %s",
-				name, len(failed), strings.Join(firstN(failed, 3), "; "))
+			return nil, fmt.Errorf("unknown SLO %q: no loaded definition has that name, and %s may hide it: %s",
+				name, words.Count(len(failed), "definition error", "definition errors"), strings.Join(firstN(failed, 3), "; "))
 		}
 		return nil, fmt.Errorf("unknown SLO %q: no loaded definition has that name", name)
 	}

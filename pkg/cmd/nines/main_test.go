@@ -7,6 +7,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -142,6 +143,15 @@ func TestReportEmbeddedEqualsPrometheus(t *testing.T) {
 	require.NotEqual(t, a.Version, b.Version)
 	a.Source, a.Version, b.Source, b.Version = "", "", "", ""
 	require.Equal(t, a, b)
+
+	// The HTML page too, but for the line naming the source.
+	pages := make([]string, 2)
+	for i, src := range [][]string{{"--prometheus", srv.URL, "--definitions", "../../../provisioning/slos", "--at", "2026-03-16T00:00:00Z"}, {"--demo"}} {
+		code, page, errs := runCLI(t, append([]string{"report", "--quiet", "--format", "html"}, src...)...)
+		require.Equal(t, exitOK, code, errs)
+		pages[i] = regexp.MustCompile(`<p class="meta">.*</p>`).ReplaceAllString(page, "")
+	}
+	require.True(t, pages[0] == pages[1], "the HTML report on Prometheus equals the one on the embedded source")
 }
 
 // A calendar SLO gets its happiness test over 28 days; a signal that yields several
@@ -152,8 +162,8 @@ func TestReportSignalError(t *testing.T) {
 	}
 	code, out, errs := runCLI(t, "report", "--demo", "--quiet", "--format", "markdown", "--definitions", "testdata/calendar.yaml", "--at", "2026-02-20")
 	require.Equal(t, exitFailed, code)
-	require.Contains(t, errs, "1 SLOs reported, 1 problems")
-	require.Contains(t, out, "| checkout-monthly | checkout | 99.50 % | month | 99.446 % |")
+	require.Contains(t, errs, "1 SLO reported, 1 problem (see above)")
+	require.Contains(t, out, "| checkout-monthly | checkout | 99.5 % | month | 99.446 % |")
 	require.Contains(t, out, "| checkout-monthly | tickets | 672 × 1h |")
 	require.Contains(t, out, `returned 2 series`)
 	require.Contains(t, out, "set combine: sum|avg|max|min")

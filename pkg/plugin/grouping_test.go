@@ -3,6 +3,7 @@ package plugin
 import (
 	"fmt"
 	"math"
+	"net/http"
 	"testing"
 	"time"
 
@@ -123,6 +124,24 @@ func TestGroupedSLOEqualsHandWritten(t *testing.T) {
 			}
 			assert.Greater(t, values, 60, r.route)
 		}
+	})
+
+	t.Run("groups resource for template variables", func(t *testing.T) {
+		window := fmt.Sprintf("from=%d&to=%d", from.UnixMilli(), to.UnixMilli())
+		status, body := callResource(t, ds, "GET", "slos/api-by-route-job/groups?label=route&"+window, nil)
+		require.Equal(t, http.StatusOK, status, body)
+		assert.Equal(t, []any{"/cart", "/pay", "/search"}, body["values"])
+		assert.Equal(t, []any{"route", "job"}, body["grouping"])
+		assert.Len(t, body["groups"], 3)
+		status, body = callResource(t, ds, "GET", "slos/api/groups?label=job&"+window, nil)
+		assert.Equal(t, http.StatusBadRequest, status)
+		assert.Equal(t, `SLO "api" is not grouped by "job" (grouping: route)`, body["error"])
+		status, body = callResource(t, ds, "GET", "slos/by-hand-0/groups", nil)
+		assert.Equal(t, http.StatusBadRequest, status)
+		assert.Equal(t, `SLO "by-hand-0" has no grouping`, body["error"])
+		status, body = callResource(t, ds, "GET", "slos/api/groups?from=x", nil)
+		assert.Equal(t, http.StatusBadRequest, status)
+		assert.Equal(t, `from "x": want Unix milliseconds`, body["error"])
 	})
 
 	t.Run("a label filter picks a group", func(t *testing.T) {

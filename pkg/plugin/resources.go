@@ -49,6 +49,7 @@ func (d *Datasource) newResourceHandler() backend.CallResourceHandler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /slos", d.handleList)
 	mux.HandleFunc("GET /slos/{name}", d.handleGet)
+	mux.HandleFunc("GET /slos/{name}/groups", d.handleGroups)
 	mux.HandleFunc("POST /validate", d.handleValidate)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": fmt.Sprintf("no resource %s %s: use GET /slos, GET /slos/{name} or POST /validate", r.Method, r.URL.Path)})

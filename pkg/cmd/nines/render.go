@@ -36,6 +36,8 @@ type OutputSLO struct {
 	Exhaustion *float64 `json:"timeToExhaustionSeconds"`
 	Events     float64  `json:"events"`
 	Error      string   `json:"error,omitempty"`
+	// Group holds the labels of one group of a grouped SLO (Name then ends with them).
+	Group map[string]string `json:"group,omitempty"`
 
 	History      []OutputPeriod `json:"history,omitempty"`
 	Summary      *OutputSummary `json:"historySummary,omitempty"`
@@ -94,7 +96,10 @@ func buildOutput(r *engine.Report, src, version string, demo bool) Output {
 	out := Output{At: r.At, Source: src, Version: version}
 	for _, rs := range r.SLOs {
 		s := rs.SLO
-		o := OutputSLO{Name: s.Name, Service: s.Service, Objective: s.Target(), Window: s.Window.String()}
+		o := OutputSLO{Name: s.Name, Service: s.Service, Objective: s.Target(), Window: s.Window.String(), Group: s.Group}
+		if s.Group != nil {
+			o.Name += " " + engine.GroupText(s.Grouping, s.Group)
+		}
 		if rs.Err != nil {
 			o.Status, o.Error = "error", rs.Err.Error()
 			out.SLOs = append(out.SLOs, o)

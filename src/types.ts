@@ -187,6 +187,8 @@ export interface SLOSummary {
   userStory?: string;
   source?: SourceLocation;
   format?: string;
+  /** The labels a grouped SLO fans out by (one SLO per group). */
+  grouping?: string[];
 }
 
 /** GET slos */

@@ -37,12 +37,14 @@ type SLOSummary struct {
 	UserStory   string            `json:"userStory,omitempty"`
 	Source      slo.Location      `json:"source"`
 	Format      string            `json:"format"`
+	// Grouping lists the labels a grouped SLO fans out by (GET /slos/{name}/groups).
+	Grouping []string `json:"grouping,omitempty"`
 }
 
 func summary(s *slo.SLO) SLOSummary {
 	return SLOSummary{Name: s.Name, DisplayName: s.Title(), Service: s.Service, Owner: s.Owner, Objective: s.Objective,
 		Window: s.Window.String(), Indicator: string(s.Indicator.Kind), Labels: s.Labels, Description: s.Description,
-		UserStory: s.UserStory, Source: s.Source, Format: s.Format}
+		UserStory: s.UserStory, Source: s.Source, Format: s.Format, Grouping: s.Grouping}
 }
 
 func (d *Datasource) newResourceHandler() backend.CallResourceHandler {

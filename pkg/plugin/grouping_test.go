@@ -4,6 +4,10 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -145,6 +149,36 @@ func TestGroupedSLOEqualsHandWritten(t *testing.T) {
 		status, body = callResource(t, ds, "GET", "slos/api/groups?from=x", nil)
 		assert.Equal(t, http.StatusBadRequest, status)
 		assert.Equal(t, `from "x": want Unix milliseconds`, body["error"])
+	})
+
+	t.Run("requests", func(t *testing.T) {
+		// Without the cache: a grouped SLO costs one group lookup plus what each group
+		// costs as an SLO of its own.
+		var n atomic.Int64
+		target, err := url.Parse(srv.URL)
+		require.NoError(t, err)
+		proxy := httputil.NewSingleHostReverseProxy(target)
+		counting := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			n.Add(1)
+			proxy.ServeHTTP(w, r)
+		}))
+		defer counting.Close()
+		count := func(slo string) int64 {
+			// A fresh data source each time: no cache, no answers kept from another query.
+			ds := newTestDatasource(t, counting.URL, map[string]any{"definitions": groupedDefs(), "definitionPaths": []string{},
+				"cacheEntries": 0, "rangeSemantics": "lastSample"})
+			before := n.Load()
+			dr := run(t, ds, query("A", QueryStatus, from, to, time.Minute, fmt.Sprintf(`{"slo":%q}`, slo))).Responses["A"]
+			require.NoError(t, dr.Error)
+			return n.Load() - before
+		}
+		grouped := count("api")
+		var byHand int64
+		for i := range groupRoutes {
+			byHand += count(fmt.Sprintf("by-hand-%d", i))
+		}
+		t.Logf("status of a grouped SLO with %d groups: %d requests; the %d SLOs by hand: %d", len(groupRoutes), grouped, len(groupRoutes), byHand)
+		assert.Equal(t, byHand+1, grouped)
 	})
 
 	t.Run("a label filter picks a group", func(t *testing.T) {

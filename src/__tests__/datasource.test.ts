@@ -201,14 +201,12 @@ describe('variables', () => {
 describe('group variables', () => {
   it("answers a groups variable with the values of the grouped SLO's label over the dashboard range", async () => {
     const ds = new DataSource(settings());
-    const getResource = jest
-      .spyOn(ds, 'getResource')
-      .mockResolvedValue({
-        grouping: ['route'],
-        groups: [{ route: '/a' }, { route: '/b' }],
-        values: ['/a', '/b'],
-        warnings: [],
-      });
+    const getResource = jest.spyOn(ds, 'getResource').mockResolvedValue({
+      grouping: ['route'],
+      groups: [{ route: '/a' }, { route: '/b' }],
+      values: ['/a', '/b'],
+      warnings: [],
+    });
     const support = ds.variables as unknown as {
       query: (r: unknown) => { subscribe: (o: (v: unknown) => void) => void };
     };

@@ -95,7 +95,7 @@ func TestGroupedSLOEqualsHandWritten(t *testing.T) {
 			by := rows[fmt.Sprintf("by-hand-%d", i)]
 			for _, name := range []string{"api " + r.route + " ", "api-by-route-job " + r.route + " checkout"} {
 				got, ok := rows[name]
-				require.True(t, ok, "row %q in %v", name, keys(rows))
+				require.True(t, ok, "row %q in %v", name, rowNames(rows))
 				for _, c := range []string{"SLI", "Budget remaining", "Burn rate 1h", "Burn rate 6h", "Events"} {
 					require.NotNil(t, by[c], c)
 					require.NotNil(t, got[c], c)
@@ -214,7 +214,7 @@ func statusRows(t *testing.T, f *data.Frame) map[string]map[string]*float64 {
 	return out
 }
 
-func keys[V any](m map[string]V) []string {
+func rowNames[V any](m map[string]V) []string {
 	var out []string
 	for k := range m {
 		out = append(out, k)

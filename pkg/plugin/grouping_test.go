@@ -152,8 +152,8 @@ func TestGroupedSLOEqualsHandWritten(t *testing.T) {
 	})
 
 	t.Run("requests", func(t *testing.T) {
-		// Without the cache: a grouped SLO costs one group lookup plus what each group
-		// costs as an SLO of its own.
+		// Without the cache: a grouped SLO costs one group lookup plus at most what its
+		// groups cost as SLOs of their own (fewer where the engine batches them).
 		var n atomic.Int64
 		target, err := url.Parse(srv.URL)
 		require.NoError(t, err)
@@ -178,7 +178,7 @@ func TestGroupedSLOEqualsHandWritten(t *testing.T) {
 			byHand += count(fmt.Sprintf("by-hand-%d", i))
 		}
 		t.Logf("status of a grouped SLO with %d groups: %d requests; the %d SLOs by hand: %d", len(groupRoutes), grouped, len(groupRoutes), byHand)
-		assert.Equal(t, byHand+1, grouped)
+		assert.LessOrEqual(t, grouped, byHand+1)
 	})
 
 	t.Run("a label filter picks a group", func(t *testing.T) {

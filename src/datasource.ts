@@ -4,6 +4,7 @@ import { DataSourceWithBackend, getTemplateSrv } from '@grafana/runtime';
 import { interpolateQuery, regexFormatter } from './interpolate';
 import {
   DEFAULT_QUERY,
+  GroupsResponse,
   NinesOptions,
   NinesQuery,
   SLODetailResponse,
@@ -53,6 +54,34 @@ export class DataSource extends DataSourceWithBackend<NinesQuery, NinesOptions> 
   async getSLO(name: string): Promise<SLODetailResponse> {
     const res = await this.getResource<SLODetailResponse>(`slos/${encodeURIComponent(name)}`);
     return { slo: res?.slo ?? null, promql: res?.promql, errors: res?.errors ?? [] };
+  }
+
+  /**
+   * GET slos/{name}/groups: the groups of a grouped SLO between from and to (Unix ms), and
+   * the distinct values of one grouping label. The SLO and label may hold variables.
+   */
+  async listGroups(
+    slo: string,
+    label: string | undefined,
+    range: { from: number; to: number } | undefined,
+    scopedVars: ScopedVars = {}
+  ): Promise<GroupsResponse> {
+    const name = getTemplateSrv().replace(slo, scopedVars);
+    const params: Record<string, string> = {};
+    if (label) {
+      params.label = getTemplateSrv().replace(label, scopedVars);
+    }
+    if (range) {
+      params.from = String(range.from);
+      params.to = String(range.to);
+    }
+    const res = await this.getResource<GroupsResponse>(`slos/${encodeURIComponent(name)}/groups`, params);
+    return {
+      grouping: res?.grouping ?? [],
+      groups: res?.groups ?? [],
+      values: res?.values ?? [],
+      warnings: res?.warnings ?? [],
+    };
   }
 
   /** POST validate: checks YAML without saving it. */

@@ -198,6 +198,8 @@ export interface SLOSummary {
   userStory?: string;
   source?: SourceLocation;
   format?: string;
+  /** The labels a grouped SLO fans out by (one SLO per group). */
+  grouping?: string[];
 }
 
 /** GET slos */
@@ -240,10 +242,22 @@ export interface ValidateResponse {
 }
 
 /** What a template variable of this data source lists. */
-export type VariableKind = 'slos' | 'services' | 'owners';
+export type VariableKind = 'slos' | 'services' | 'owners' | 'groups';
 
 export interface NinesVariableQuery extends DataQuery {
   kind: VariableKind;
   /** Optional filter on the service (a name, regex or variable). */
   service?: string;
+  /** groups: the grouped SLO whose groups are listed (a name or a variable). */
+  slo?: string;
+  /** groups: the grouping label whose values are listed; empty: the SLO's first. */
+  label?: string;
+}
+
+/** GET slos/{name}/groups: a grouped SLO's groups over a time range. */
+export interface GroupsResponse {
+  grouping: string[];
+  groups: Array<Record<string, string>>;
+  values: string[];
+  warnings: string[];
 }

@@ -1,5 +1,5 @@
 import { CustomVariableSupport, DataQueryRequest, DataQueryResponse, FieldType, createDataFrame } from '@grafana/data';
-import { Observable, from } from 'rxjs';
+import { Observable, from, of } from 'rxjs';
 import { map } from 'rxjs/operators';
 
 import { VariableQueryEditor } from './components/VariableQueryEditor';
@@ -28,7 +28,7 @@ export function variableValues(res: SLOListResponse, kind: VariableKind): Variab
     .sort((a, b) => a.value.localeCompare(b.value));
 }
 
-/** Template variables listing the SLOs, services or owners from GET slos. */
+/** Template variables listing the SLOs, services or owners from GET slos, or a grouped SLO's groups. */
 export class NinesVariableSupport extends CustomVariableSupport<DataSource, NinesVariableQuery> {
   editor = VariableQueryEditor;
 
@@ -39,18 +39,28 @@ export class NinesVariableSupport extends CustomVariableSupport<DataSource, Nine
   query(request: DataQueryRequest<NinesVariableQuery>): Observable<DataQueryResponse> {
     const q = request.targets[0] ?? { refId: 'variable', kind: 'slos' };
     const kind: VariableKind = q.kind ?? 'slos';
-    return from(this.datasource.listSLOs({ service: q.service }, request.scopedVars)).pipe(
-      map((res) => {
-        const values = variableValues(res, kind);
-        const frame = createDataFrame({
+    const toFrame = (values: VariableValue[]) => ({
+      data: [
+        createDataFrame({
           refId: q.refId,
           fields: [
             { name: 'text', type: FieldType.string, values: values.map((v) => v.text) },
             { name: 'value', type: FieldType.string, values: values.map((v) => v.value) },
           ],
-        });
-        return { data: [frame] };
-      })
+        }),
+      ],
+    });
+    if (kind === 'groups') {
+      if (!q.slo) {
+        return of(toFrame([]));
+      }
+      const range = request.range ? { from: request.range.from.valueOf(), to: request.range.to.valueOf() } : undefined;
+      return from(this.datasource.listGroups(q.slo, q.label, range, request.scopedVars)).pipe(
+        map((res) => toFrame(res.values.map((v) => ({ text: v, value: v }))))
+      );
+    }
+    return from(this.datasource.listSLOs({ service: q.service }, request.scopedVars)).pipe(
+      map((res) => toFrame(variableValues(res, kind)))
     );
   }
 }

@@ -28,7 +28,7 @@ slos:
     windw: 28d
     window: 28d
     indicator: {ratio: {good: g, total: t}}
-`, []string{`5: a: slo: unknown field "windw" (known: name, displayName, description, userStory, owner, labels, objective, window, timeZone, budgeting, indicator, happiness, alerting)`}, 0},
+`, []string{`5: a: slo: unknown field "windw" (known: name, displayName, description, userStory, owner, labels, objective, window, timeZone, budgeting, indicator, happiness, alerting, grouping)`}, 0},
 		{"unknown document field", "service: s\nteam: x\nslos:\n" + okSLO,
 			[]string{`2: document: unknown field "team" (known: service, owner, labels, slos)`}, 1},
 		{"no slos", "service: s\n", []string{`1: document has no slos (a native document has a service and a list of slos; OpenSLO documents start with apiVersion)`}, 0},
@@ -76,6 +76,13 @@ slos:
 			[]string{`10: a: happiness signal "x": combine "median" must be one of sum, avg, max, min`}, 0},
 		{"burn windows", "service: s\nslos:\n  - name: a\n    objective: 99\n    window: 28d\n    indicator: {raw: {errorRatio: r}}\n    alerting:\n      windows:\n        - long: 1h\n          short: 2h\n          factor: 0\n        - {long: 6x, short: 30m, factor: 6}\n",
 			[]string{`10: a: burn window short 2h must be shorter than long 1h`, `11: a: burn window factor 0 must be greater than 0`, `12: a: long: duration "6x": unknown unit "x" in duration "6x"`}, 0},
+		{"grouping", "service: s\nslos:\n  - name: a\n    objective: 99\n    window: 28d\n    indicator: {ratio: {good: g, total: t}}\n    grouping:\n      - route\n      - http-method\n      - route\n      - le\n",
+			[]string{`9: a: grouping label "http-method" must be a label name ([a-zA-Z_][a-zA-Z0-9_]*, not starting with __)`, `10: a: grouping label "route" is listed twice`,
+				`11: a: grouping by "le" would make one SLO per histogram bucket: group by a label that tells requests apart, such as route`}, 0},
+		{"grouping not a list", "service: s\nslos:\n  - name: a\n    objective: 99\n    window: 28d\n    indicator: {ratio: {good: g, total: t}}\n    grouping: route\n",
+			[]string{`7: a: grouping must be a list`}, 0},
+		{"grouping item not a name", "service: s\nslos:\n  - name: a\n    objective: 99\n    window: 28d\n    indicator: {ratio: {good: g, total: t}}\n    grouping: [route, [a]]\n" + okSLO,
+			[]string{`7: a: grouping: item 2 must be a label name`}, 1},
 		{"time zone", "service: s\nslos:\n  - name: a\n    objective: 99\n    window: month\n    timeZone: Nowhere/City\n    indicator: {raw: {errorRatio: r}}\n",
 			[]string{`6: a: time zone "Nowhere/City": unknown time zone Nowhere/City`}, 0},
 		{"slice threshold", "service: s\nslos:\n  - name: a\n    objective: 99\n    window: 28d\n    budgeting:\n      method: timeslices\n      sliceLength: 1m\n      sliceThreshold: 95\n    indicator: {raw: {errorRatio: r}}\n",

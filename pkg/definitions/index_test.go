@@ -88,7 +88,7 @@ func TestMergeKeys(t *testing.T) {
 	assert.Equal(t, 99.0, res.SLOs[1].Objective)
 	assert.Equal(t, 28*day, res.SLOs[1].Window.Duration)
 	errs := errorStrings(res.Errors)
-	assert.Equal(t, `t.yaml:10: c: slo: unknown field "windw" merged in (known: name, displayName, description, userStory, owner, labels, objective, window, timeZone, budgeting, indicator, happiness, alerting)`, errs[0])
+	assert.Equal(t, `t.yaml:10: c: slo: unknown field "windw" merged in (known: name, displayName, description, userStory, owner, labels, objective, window, timeZone, budgeting, indicator, happiness, alerting, grouping)`, errs[0])
 	assert.Contains(t, errs, `t.yaml:16: slo: merge key <<: the value must be a mapping or a list of mappings`)
 }
 

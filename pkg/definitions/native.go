@@ -41,6 +41,7 @@ type nativeSLOYAML struct {
 	Indicator   nativeIndicatorYAML `yaml:"indicator"`
 	Happiness   items[signalYAML]   `yaml:"happiness"`
 	Alerting    alertingYAML        `yaml:"alerting"`
+	Grouping    items[text]         `yaml:"grouping"`
 }
 
 // nativeBudgetingYAML is the mapping form of budgeting; a scalar is the method alone.
@@ -197,7 +198,30 @@ func (d *decoder) nativeSLO(p string, y nativeSLOYAML, doc nativeDoc) *entry {
 	}
 	d.nativeHappiness(e, p+".happiness", y.Happiness)
 	d.nativeAlerting(e, p+".alerting", y.Alerting)
+	if d.has(p + ".grouping") {
+		d.grouping(e, p+".grouping")
+	}
 	return e
+}
+
+// grouping reads the list of grouping labels at p, each item located for validation.
+func (d *decoder) grouping(e *entry, p string) {
+	e.set("grouping", d.keyLoc(p))
+	paths, ok := d.sequence(p)
+	if !ok {
+		e.silence("grouping")
+		return
+	}
+	for i, ip := range paths {
+		n := resolve(d.node(ip))
+		model := fmt.Sprintf("grouping[%d]", i)
+		if n.Kind != yaml.ScalarNode {
+			d.fieldErr(&e.spots, model, n, "grouping: item %d must be a label name", i+1)
+			continue
+		}
+		e.set(model, d.loc(n))
+		e.s.Grouping = append(e.s.Grouping, n.Value)
+	}
 }
 
 // nativeTexts reads an SLO's free texts, owner and labels.

@@ -168,8 +168,8 @@ func (d *decoder) pyrraMetadata(e *entry, ar *AlertRules) {
 	}
 }
 
-// pyrraIndicator reads indicator.ratio, latency or bool_gauge; latencyNative and
-// grouping are refused.
+// pyrraIndicator reads indicator.ratio, latency or bool_gauge with their grouping;
+// latencyNative is refused.
 func (d *decoder) pyrraIndicator(e *entry, p string) {
 	if !d.mapping(p, "indicator", pyrraIndKnown) {
 		e.silence("indicator")
@@ -214,7 +214,7 @@ func (d *decoder) pyrraIndicator(e *entry, p string) {
 		in.Gauge = m
 	}
 	if d.has(k + ".grouping") {
-		d.fieldErr(&e.spots, "indicator", d.keyNode(k+".grouping"), "grouping (one SLO per label value) is not supported yet: remove it, or write one SLO per group with the label value in its selectors")
+		d.grouping(e, k+".grouping")
 	}
 }
 

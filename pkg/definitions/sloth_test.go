@@ -108,13 +108,15 @@ func TestSlothPyrraBadFiles(t *testing.T) {
 			`3: Sloth SLO plugins are not supported: they rewrite Sloth's generated rules, which Nines does not use`,
 		},
 		"testdata/pyrra/bad/bad.yaml": {
-			`15: grouped: grouping (one SLO per label value) is not supported yet: remove it, or write one SLO per group with the label value in its selectors`,
-			`23: bad-target: target "ninety-nine" is not a number (a percentage such as "99.5")`,
-			`35: native-histogram: window 1m is too short: a window must be at least 1h`,
-			`37: native-histogram: latencyNative (native histograms) is not supported yet: use latency with the classic histogram's _bucket and _count`,
-			`50: ratio-no-errors: ratio indicator needs good or bad events`,
-			`52: ratio-no-errors: total: "rate(http_requests_total[5m])": http_requests_total[5m] is not allowed: must be a counter selector or an expression over instant vector selectors, without range selectors or subqueries (Nines adds the range itself)`,
-			`54: ratio-no-errors: alerting: unknown field "colour" (known: disabled, burnrates, absent, name, absentName, severities)`,
+			`17: grouped: grouping by "le" would make one SLO per histogram bucket: group by a label that tells requests apart, such as route`,
+			`18: grouped: grouping label "handler" is listed twice`,
+			`19: grouped: grouping: item 4 must be a label name`,
+			`26: bad-target: target "ninety-nine" is not a number (a percentage such as "99.5")`,
+			`38: native-histogram: window 1m is too short: a window must be at least 1h`,
+			`40: native-histogram: latencyNative (native histograms) is not supported yet: use latency with the classic histogram's _bucket and _count`,
+			`53: ratio-no-errors: ratio indicator needs good or bad events`,
+			`55: ratio-no-errors: total: "rate(http_requests_total[5m])": http_requests_total[5m] is not allowed: must be a counter selector or an expression over instant vector selectors, without range selectors or subqueries (Nines adds the range itself)`,
+			`57: ratio-no-errors: alerting: unknown field "colour" (known: disabled, burnrates, absent, name, absentName, severities)`,
 		},
 	}
 	for f, want := range tests {

@@ -41,8 +41,15 @@ func lineThresholds(fc *data.FieldConfig) *data.FieldConfig {
 
 func ptr[T any](v T) *T { return &v }
 
+// sloLabels are the labels of an SLO's series: slo and service, and the labels of its
+// group (a grouping label named service tells the group's service; slo stays the SLO's).
 func sloLabels(s *slo.SLO) data.Labels {
-	return data.Labels{"slo": s.Name, "service": s.Service}
+	ls := data.Labels{"service": s.Service}
+	for k, v := range s.Group {
+		ls[k] = v
+	}
+	ls["slo"] = s.Name
+	return ls
 }
 
 // pointsFrame builds a time series frame of one figure of one SLO.

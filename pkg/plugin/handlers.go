@@ -149,7 +149,13 @@ func (d *Datasource) runOne(ctx context.Context, q backend.DataQuery, fn handler
 	late := fmt.Errorf("the query did not finish within the data source's timeout of %s (%w, %w)", timeout, source.ErrDownstream, context.DeadlineExceeded)
 	ctx, cancel := context.WithTimeoutCause(ctx, timeout, late)
 	defer cancel()
-	dr = fn(ctx, &request{d: d, q: q, slos: slos})
+	var notices []data.Notice
+	if needsSource {
+		if slos, notices, err = d.expand(ctx, q, slos, m.Labels); err != nil {
+			return queryError(err)
+		}
+	}
+	dr = withNotices(fn(ctx, &request{d: d, q: q, slos: slos}), notices)
 	if dr.Error != nil && errors.Is(context.Cause(ctx), late) {
 		dr = queryError(fmt.Errorf("%w: %s", late, dr.Error))
 	}

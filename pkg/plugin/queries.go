@@ -138,7 +138,8 @@ func (d *Datasource) queryStatus(ctx context.Context, r *request) backend.DataRe
 	if len(rows) == 0 {
 		notices = append(notices, data.Notice{Severity: data.NoticeSeverityInfo, Text: "no SLO matches this query"})
 	}
-	f := tableFrame("status", rows, statusColumns...)
+	cols := withGroupColumns(statusColumns, 3, func(r statusRow) *slo.SLO { return r.s }, groupLabels(r.slos))
+	f := tableFrame("status", rows, cols...)
 	f.Meta.ExecutedQueryString = strings.Join(executed, "\n")
 	f.Meta.Notices = notices
 	return backend.DataResponse{Frames: data.Frames{f}}

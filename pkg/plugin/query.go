@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -41,7 +42,8 @@ func Select(res definitions.Result, q models.Selection) ([]*slo.SLO, error) {
 		}
 		ok := true
 		for k, v := range q.Labels {
-			if s.Labels[k] != v {
+			// A filter on a grouping label picks groups, after they are found.
+			if s.Labels[k] != v && !slices.Contains(s.Grouping, k) {
 				ok = false
 				break
 			}

@@ -37,18 +37,21 @@ type SLOSummary struct {
 	UserStory   string            `json:"userStory,omitempty"`
 	Source      slo.Location      `json:"source"`
 	Format      string            `json:"format"`
+	// Grouping lists the labels a grouped SLO fans out by (GET /slos/{name}/groups).
+	Grouping []string `json:"grouping,omitempty"`
 }
 
 func summary(s *slo.SLO) SLOSummary {
 	return SLOSummary{Name: s.Name, DisplayName: s.Title(), Service: s.Service, Owner: s.Owner, Objective: s.Objective,
 		Window: s.Window.String(), Indicator: string(s.Indicator.Kind), Labels: s.Labels, Description: s.Description,
-		UserStory: s.UserStory, Source: s.Source, Format: s.Format}
+		UserStory: s.UserStory, Source: s.Source, Format: s.Format, Grouping: s.Grouping}
 }
 
 func (d *Datasource) newResourceHandler() backend.CallResourceHandler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /slos", d.handleList)
 	mux.HandleFunc("GET /slos/{name}", d.handleGet)
+	mux.HandleFunc("GET /slos/{name}/groups", d.handleGroups)
 	mux.HandleFunc("POST /validate", d.handleValidate)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": fmt.Sprintf("no resource %s %s: use GET /slos, GET /slos/{name} or POST /validate", r.Method, r.URL.Path)})

@@ -34,6 +34,8 @@ type SLO struct {
 	Exhaustion *float64 `json:"timeToExhaustionSeconds"`
 	Events     float64  `json:"events"`
 	Error      string   `json:"error,omitempty"`
+	// Group holds the labels of one group of a grouped SLO (Name then ends with them).
+	Group map[string]string `json:"group,omitempty"`
 
 	History      []Period `json:"history,omitempty"`
 	Summary      *Summary `json:"historySummary,omitempty"`
@@ -129,7 +131,10 @@ func Build(r *engine.Report, src, version string) Document {
 func buildSLO(rs *engine.ReportSLO) SLO {
 	s := rs.SLO
 	o := SLO{Name: s.Name, Service: s.Service, Objective: s.Target(), Window: s.Window.String(),
-		Title: s.Title(), UserStory: s.UserStory, Owner: s.Owner}
+		Title: s.Title(), UserStory: s.UserStory, Owner: s.Owner, Group: s.Group}
+	if s.Group != nil {
+		o.Name += " " + engine.GroupText(s.Grouping, s.Group)
+	}
 	if rs.Err != nil {
 		o.Status, o.Error = "error", rs.Err.Error()
 		return o

@@ -155,6 +155,14 @@ func alert(s *slo.SLO, ar *definitions.AlertRules, sev string, windows []slo.Bur
 				s.Name, sev, s.Window, strconv.FormatFloat(s.Objective, 'g', -1, 64)),
 		},
 	}
+	if len(s.Grouping) > 0 {
+		// A grouped SLO alerts per group: name the group in the summary.
+		var g []string
+		for _, l := range s.Grouping {
+			g = append(g, fmt.Sprintf("%s={{ $labels.%s }}", l, l))
+		}
+		r.Annotations["summary"] += " for " + strings.Join(g, ", ")
+	}
 	if s.Description != "" {
 		r.Annotations["slo_description"] = s.Description
 	}
@@ -191,18 +199,18 @@ func ErrorRatio(s *slo.SLO, w time.Duration) (string, error) {
 	in := s.Indicator
 	switch in.Kind {
 	case slo.Ratio:
-		total, err := rateSum(in.Total, w)
+		total, err := rateSum(in.Total, w, s.Grouping)
 		if err != nil {
 			return "", fmt.Errorf("total: %w", err)
 		}
 		if in.Bad != "" {
-			bad, err := rateSum(in.Bad, w)
+			bad, err := rateSum(in.Bad, w, s.Grouping)
 			if err != nil {
 				return "", fmt.Errorf("bad: %w", err)
 			}
 			return div(bad, total).String(), nil
 		}
-		good, err := rateSum(in.Good, w)
+		good, err := rateSum(in.Good, w, s.Grouping)
 		if err != nil {
 			return "", fmt.Errorf("good: %w", err)
 		}
@@ -219,7 +227,7 @@ func ErrorRatio(s *slo.SLO, w time.Duration) (string, error) {
 		le := labels.MustNewMatcher(labels.MatchEqual, model.BucketLabel, strconv.FormatFloat(in.Le, 'f', -1, 64))
 		good := renamed(vs, vs.Name+"_bucket", le)
 		total := renamed(vs, vs.Name+"_count")
-		return oneMinus(div(sumRate(good, w), sumRate(total, w))).String(), nil
+		return oneMinus(div(sumOf(rate(good, w), s.Grouping), sumOf(rate(total, w), s.Grouping))).String(), nil
 	case slo.Threshold:
 		g, err := parse(in.Gauge)
 		if err != nil {
@@ -231,8 +239,8 @@ func ErrorRatio(s *slo.SLO, w time.Duration) (string, error) {
 		}
 		judged := &parser.BinaryExpr{Op: op, LHS: &parser.ParenExpr{Expr: g}, RHS: &parser.NumberLiteral{Val: in.Value}, ReturnBool: true}
 		sub := func(fn string) parser.Expr {
-			return &parser.AggregateExpr{Op: parser.SUM, Expr: &parser.Call{Func: parser.Functions[fn], Args: parser.Expressions{
-				&parser.SubqueryExpr{Expr: &parser.ParenExpr{Expr: judged}, Range: w, Step: thresholdSlice}}}}
+			return sumOf(&parser.Call{Func: parser.Functions[fn], Args: parser.Expressions{
+				&parser.SubqueryExpr{Expr: &parser.ParenExpr{Expr: judged}, Range: w, Step: thresholdSlice}}}, s.Grouping)
 		}
 		return oneMinus(div(sub("sum_over_time"), sub("count_over_time"))).String(), nil
 	case slo.Raw:
@@ -254,8 +262,9 @@ func parse(q string) (parser.Expr, error) {
 	return e, nil
 }
 
-// rateSum parses a counter expression and returns sum(it with each selector x as rate(x[w])).
-func rateSum(q string, w time.Duration) (parser.Expr, error) {
+// rateSum parses a counter expression and returns sum by (by) (it with each selector x
+// as rate(x[w])).
+func rateSum(q string, w time.Duration, by []string) (parser.Expr, error) {
 	e, err := parse(q)
 	if err != nil {
 		return nil, err
@@ -263,7 +272,7 @@ func rateSum(q string, w time.Duration) (parser.Expr, error) {
 	if err := slo.CheckCounterQuery(q); err != nil {
 		return nil, err
 	}
-	return sumOf(withRates(e, w)), nil
+	return sumOf(withRates(e, w), by), nil
 }
 
 // withRates replaces every vector selector below e by rate(selector[w]).
@@ -296,10 +305,9 @@ func rate(v *parser.VectorSelector, w time.Duration) parser.Expr {
 	return &parser.Call{Func: parser.Functions["rate"], Args: parser.Expressions{&parser.MatrixSelector{VectorSelector: v, Range: w}}}
 }
 
-func sumRate(v *parser.VectorSelector, w time.Duration) parser.Expr { return sumOf(rate(v, w)) }
-
-// sumOf wraps e in sum(...) unless it is a sum without grouping already.
-func sumOf(e parser.Expr) parser.Expr {
+// sumOf wraps e in sum by (by) (...) unless it is that sum already: a grouped SLO's
+// series keep their grouping labels, so each group gets its own ratio and alerts.
+func sumOf(e parser.Expr, by []string) parser.Expr {
 	for {
 		p, ok := e.(*parser.ParenExpr)
 		if !ok {
@@ -307,10 +315,10 @@ func sumOf(e parser.Expr) parser.Expr {
 		}
 		e = p.Expr
 	}
-	if a, ok := e.(*parser.AggregateExpr); ok && a.Op == parser.SUM && !a.Without && len(a.Grouping) == 0 {
+	if a, ok := e.(*parser.AggregateExpr); ok && a.Op == parser.SUM && !a.Without && slices.Equal(a.Grouping, by) {
 		return e
 	}
-	return &parser.AggregateExpr{Op: parser.SUM, Expr: e}
+	return &parser.AggregateExpr{Op: parser.SUM, Expr: e, Grouping: slices.Clone(by)}
 }
 
 func div(a, b parser.Expr) parser.Expr {

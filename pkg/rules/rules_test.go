@@ -76,6 +76,19 @@ func TestPromtoolBurnScenarios(t *testing.T) {
 	run(t, pt, "test", "rules", filepath.Join(dir, "burn.test.yaml"))
 }
 
+// A grouped SLO's rules keep the grouping labels: each group gets its own error ratio
+// and its own alerts (testdata/grouped.test.yaml: only the burning route alerts).
+func TestPromtoolGroupedAlerts(t *testing.T) {
+	pt := promtool(t)
+	dir := t.TempDir()
+	writeRules(t, dir, "testdata/grouped.yaml")
+	test, err := os.ReadFile("testdata/grouped.test.yaml")
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "grouped.test.yaml"), test, 0o644))
+	run(t, pt, "check", "rules", filepath.Join(dir, "rules.yaml"))
+	run(t, pt, "test", "rules", filepath.Join(dir, "grouped.test.yaml"))
+}
+
 func TestBuildDefaultWindows(t *testing.T) {
 	res := definitions.Load([]string{"testdata/slo.yaml"}, "")
 	require.Empty(t, res.Errors)
@@ -141,6 +154,19 @@ func TestErrorRatioKinds(t *testing.T) {
 	}
 	for _, tt := range tests {
 		got, err := ErrorRatio(&slo.SLO{Name: "x", Indicator: tt.in}, w)
+		require.NoError(t, err)
+		assert.Equal(t, tt.want, got)
+	}
+	grouped := []struct {
+		in   slo.Indicator
+		want string
+	}{
+		{slo.Indicator{Kind: slo.Ratio, Bad: `e_total`, Total: `sum(all_total)`}, `sum by (route, method) (rate(e_total[5m])) / sum by (route, method) (sum(rate(all_total[5m])))`},
+		{slo.Indicator{Kind: slo.Latency, Histogram: `h{job="a"}`, Le: 0.25}, `1 - (sum by (route, method) (rate(h_bucket{job="a",le="0.25"}[5m])) / sum by (route, method) (rate(h_count{job="a"}[5m])))`},
+		{slo.Indicator{Kind: slo.Threshold, Gauge: `up`, Op: ">=", Value: 1}, `1 - (sum by (route, method) (sum_over_time(((up) >= bool 1)[5m:1m])) / sum by (route, method) (count_over_time(((up) >= bool 1)[5m:1m])))`},
+	}
+	for _, tt := range grouped {
+		got, err := ErrorRatio(&slo.SLO{Name: "x", Indicator: tt.in, Grouping: []string{"route", "method"}}, w)
 		require.NoError(t, err)
 		assert.Equal(t, tt.want, got)
 	}

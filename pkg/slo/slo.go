@@ -216,6 +216,12 @@ type SLO struct {
 	Indicator  Indicator    `json:"indicator"`
 	Happiness  []Signal     `json:"happiness,omitempty"`
 	BurnWindow []BurnWindow `json:"alerting,omitempty"`
+	// Grouping lists the labels whose values fan the SLO out into one SLO per group
+	// (Pyrra's grouping): each group is the SLO with equality matchers on these labels.
+	Grouping []string `json:"grouping,omitempty"`
+	// Group holds the grouping labels' values of one group (set by the engine's
+	// expansion of a grouped SLO, nil otherwise); Name stays the grouped SLO's.
+	Group map[string]string `json:"group,omitempty"`
 	// Source is where the SLO was defined.
 	Source Location `json:"source"`
 	// Format is the definition format it was read from ("native", "openslo").

@@ -4,10 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/promql/parser"
 )
@@ -73,6 +75,7 @@ func (s *SLO) ValidateFields(fields Fields) []*Error {
 	v.indicator()
 	v.happiness()
 	v.alerting()
+	v.grouping()
 	return v.errs
 }
 
@@ -279,6 +282,26 @@ func (v *validator) alerting() {
 		if !(bw.Factor > 0) || math.IsInf(bw.Factor, 0) {
 			v.errorf(p+".factor", "burn window factor %v must be greater than 0", bw.Factor)
 		}
+	}
+}
+
+// labelName is the classic Prometheus label name syntax.
+var labelName = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
+
+// grouping checks the grouping labels: label names, each once, not the bucket bound le.
+func (v *validator) grouping() {
+	seen := map[string]bool{}
+	for i, l := range v.s.Grouping {
+		p := fmt.Sprintf("grouping[%d]", i)
+		switch {
+		case !labelName.MatchString(l) || strings.HasPrefix(l, "__"):
+			v.errorf(p, "grouping label %q must be a label name ([a-zA-Z_][a-zA-Z0-9_]*, not starting with __)", l)
+		case l == model.BucketLabel:
+			v.errorf(p, "grouping by %q would make one SLO per histogram bucket: group by a label that tells requests apart, such as route", l)
+		case seen[l]:
+			v.errorf(p, "grouping label %q is listed twice", l)
+		}
+		seen[l] = true
 	}
 }
 

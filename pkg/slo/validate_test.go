@@ -46,6 +46,7 @@ func TestValidateValid(t *testing.T) {
 		"raw":            func(s *SLO) { s.Indicator = Indicator{Kind: Raw, ErrorRatio: `job:slo_errors:ratio_rate5m`} },
 		"raw with range": func(s *SLO) { s.Indicator = Indicator{Kind: Raw, ErrorRatio: `sum(rate(e[5m])) / sum(rate(t[5m]))`} },
 		"no extras":      func(s *SLO) { s.Happiness, s.BurnWindow = nil, nil },
+		"grouping":       func(s *SLO) { s.Grouping = []string{"route", "_region2"} },
 	} {
 		t.Run(name, func(t *testing.T) {
 			s := validSLO()
@@ -116,6 +117,11 @@ func TestValidateErrors(t *testing.T) {
 		{"burn short >= long", func(s *SLO) { s.BurnWindow[0].Short = time.Hour }, []string{"burn window short 1h must be shorter than long 1h"}},
 		{"burn zero", func(s *SLO) { s.BurnWindow[0].Long, s.BurnWindow[0].Short = 0, 0 }, []string{"burn window long must be longer than 0", "burn window short must be longer than 0"}},
 		{"burn factor", func(s *SLO) { s.BurnWindow[0].Factor = 0 }, []string{"burn window factor 0 must be greater than 0"}},
+		{"grouping bad label", func(s *SLO) { s.Grouping = []string{"route", "http-route"} }, []string{`grouping label "http-route" must be a label name ([a-zA-Z_][a-zA-Z0-9_]*, not starting with __)`}},
+		{"grouping name label", func(s *SLO) { s.Grouping = []string{"__name__"} }, []string{`grouping label "__name__" must be a label name ([a-zA-Z_][a-zA-Z0-9_]*, not starting with __)`}},
+		{"grouping empty", func(s *SLO) { s.Grouping = []string{""} }, []string{`grouping label "" must be a label name ([a-zA-Z_][a-zA-Z0-9_]*, not starting with __)`}},
+		{"grouping twice", func(s *SLO) { s.Grouping = []string{"route", "code", "route"} }, []string{`grouping label "route" is listed twice`}},
+		{"grouping le", func(s *SLO) { s.Grouping = []string{"le"} }, []string{`grouping by "le" would make one SLO per histogram bucket: group by a label that tells requests apart, such as route`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

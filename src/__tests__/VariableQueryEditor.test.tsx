@@ -29,6 +29,17 @@ describe('VariableQueryEditor', () => {
     expect(onChange).toHaveBeenLastCalledWith({ refId: 'NinesVariableQuery', kind: 'owners' });
   });
 
+  it("lists a grouped SLO's groups by one of its labels", async () => {
+    const onChange = setup({ kind: 'groups' });
+    expect(screen.queryByLabelText('Service filter')).not.toBeInTheDocument();
+    await userEvent.type(screen.getByLabelText('Grouped SLO'), 'api');
+    await userEvent.tab();
+    expect(onChange).toHaveBeenLastCalledWith({ refId: 'NinesVariableQuery', kind: 'groups', slo: 'api' });
+    await userEvent.type(screen.getByLabelText('Grouping label'), 'route');
+    await userEvent.tab();
+    expect(onChange).toHaveBeenLastCalledWith({ refId: 'NinesVariableQuery', kind: 'groups', label: 'route' });
+  });
+
   it('filters by service, which may be another variable', async () => {
     const onChange = setup();
     await userEvent.type(screen.getByLabelText('Service filter'), '$service');

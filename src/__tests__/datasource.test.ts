@@ -198,6 +198,44 @@ describe('variables', () => {
   });
 });
 
+describe('group variables', () => {
+  it("answers a groups variable with the values of the grouped SLO's label over the dashboard range", async () => {
+    const ds = new DataSource(settings());
+    const getResource = jest.spyOn(ds, 'getResource').mockResolvedValue({
+      grouping: ['route'],
+      groups: [{ route: '/a' }, { route: '/b' }],
+      values: ['/a', '/b'],
+      warnings: [],
+    });
+    const support = ds.variables as unknown as {
+      query: (r: unknown) => { subscribe: (o: (v: unknown) => void) => void };
+    };
+    const range = { from: { valueOf: () => 1000 }, to: { valueOf: () => 2000 } };
+    const out = await new Promise<{ data: Array<{ fields: Array<{ name: string; values: string[] }> }> }>((resolve) =>
+      support
+        .query({ targets: [{ refId: 'V', kind: 'groups', slo: 'api', label: 'route' }], scopedVars: {}, range })
+        .subscribe(resolve as (v: unknown) => void)
+    );
+    expect(getResource).toHaveBeenCalledWith('slos/api/groups', { label: 'route', from: '1000', to: '2000' });
+    expect(Array.from(out.data[0].fields[1].values)).toEqual(['/a', '/b']);
+  });
+
+  it('lists nothing until the SLO is chosen', async () => {
+    const ds = new DataSource(settings());
+    const getResource = jest.spyOn(ds, 'getResource');
+    const support = ds.variables as unknown as {
+      query: (r: unknown) => { subscribe: (o: (v: unknown) => void) => void };
+    };
+    const out = await new Promise<{ data: Array<{ fields: Array<{ values: string[] }> }> }>((resolve) =>
+      support
+        .query({ targets: [{ refId: 'V', kind: 'groups' }], scopedVars: {} })
+        .subscribe(resolve as (v: unknown) => void)
+    );
+    expect(getResource).not.toHaveBeenCalled();
+    expect(Array.from(out.data[0].fields[1].values)).toEqual([]);
+  });
+});
+
 describe('scrape interval', () => {
   it('makes the scrape interval the minimum interval of panels, as the Prometheus data source does', () => {
     expect(new DataSource({ ...settings(), jsonData: { timeInterval: '30s' } }).interval).toBe('30s');

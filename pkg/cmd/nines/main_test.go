@@ -168,3 +168,29 @@ func TestReportSignalError(t *testing.T) {
 	require.Contains(t, out, `returned 2 series`)
 	require.Contains(t, out, "set combine: sum|avg|max|min")
 }
+
+// A grouped SLO is reported once per group: the 200s are all good, the 500s all bad,
+// and the groups' events add up to the whole SLO's.
+func TestReportGrouped(t *testing.T) {
+	if testing.Short() {
+		t.Skip("loads the demo history")
+	}
+	code, out, errs := runCLI(t, "report", "--demo", "--quiet", "--format", "json", "--definitions", "testdata/grouped.yaml", "--at", "2026-02-20")
+	require.Equal(t, exitOK, code, errs)
+	var got Output
+	require.NoError(t, json.Unmarshal([]byte(out), &got))
+	byName := map[string]OutputSLO{}
+	for _, s := range got.SLOs {
+		byName[s.Name] = s
+	}
+	require.Len(t, byName, 3, out)
+	ok, bad, whole := byName[`by-code {code="200"}`], byName[`by-code {code="500"}`], byName["whole"]
+	require.Equal(t, map[string]string{"code": "200"}, ok.Group)
+	require.NotNil(t, ok.SLI)
+	require.NotNil(t, bad.SLI)
+	require.InDelta(t, 1, *ok.SLI, 1e-12)
+	require.InDelta(t, 0, *bad.SLI, 1e-12)
+	require.Greater(t, bad.Events, 0.0)
+	require.InDelta(t, whole.Events, ok.Events+bad.Events, 1e-6*whole.Events)
+	require.InDelta(t, 1-*whole.SLI, bad.Events/whole.Events, 1e-9)
+}

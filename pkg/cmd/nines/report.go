@@ -207,8 +207,17 @@ func (r *reportRun) report(ctx context.Context, slos []*slo.SLO) (Output, int) {
 		return Output{}, r.fail("metrics source %s does not answer: %v", src.URL(), err)
 	}
 	r.progress(fmt.Sprintf("source %s (version %s), %s at %s", src.URL(), version, plural(len(slos), "SLO", "SLOs"), r.at.UTC().Format(time.RFC3339)))
-	rep := engine.New(src).Report(ctx, slos, r.at, engine.ReportOptions{Progress: r.progress})
-	return buildOutput(rep, src.URL(), version, r.demo), exitOK
+	// Grouped SLOs: one SLO per group seen in the window before r.at.
+	x := engine.Expand(ctx, src, slos, r.at, r.at)
+	for _, w := range x.Warnings {
+		fmt.Fprintln(r.stderr, w)
+	}
+	rep := engine.New(src).Report(ctx, x.SLOs, r.at, engine.ReportOptions{Progress: r.progress})
+	out := buildOutput(rep, src.URL(), version, r.demo)
+	for _, err := range x.Errors {
+		out.SLOs = append(out.SLOs, OutputSLO{Status: "error", Error: err.Error()})
+	}
+	return out, exitOK
 }
 
 // exitCode counts the problems (invalid definitions, failed SLOs and happiness tests), says

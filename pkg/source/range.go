@@ -376,7 +376,7 @@ func (run *rangeRun) add(ch chunk, of int) int {
 // prefix returns the cached start of a chunk when the cache holds one that begins at or
 // before the chunk and ends inside it.
 func (c *Client) prefix(run *rangeRun, ch chunk) (chunkResult, bool) {
-	if c.cache == nil {
+	if c.cache == nil || !c.pointwise.Load() {
 		return chunkResult{}, false
 	}
 	r, ok := c.cache.get(cacheKey(run.key, run.st, run.phase, ch.n))

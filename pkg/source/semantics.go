@@ -39,6 +39,10 @@ func (c *Client) ProbeGrowth(ctx context.Context) (string, error) {
 	if ok && v == 120 {
 		return GrowthLookbehind, nil
 	}
+	// Prometheus evaluates every point of a range query on its own: a range may be
+	// fetched in pieces that start anywhere. (VictoriaMetrics' first points depend on
+	// where the range starts, so it never gets here.)
+	c.pointwise.Store(true)
 	if _, _, err := c.Instant(ctx, anchoredProbe, at); err != nil {
 		var se *sourceError
 		if errors.As(err, &se) && se.status >= 400 && se.status < 500 {

@@ -92,9 +92,13 @@ type Client struct {
 	cache     *cache
 	now       func() time.Time
 	flight    singleflight.Group // range chunks in flight, shared by concurrent callers
-	maxLength time.Duration      // MaxQueryLength
-	learned   atomic.Int64       // the query length limit a source named in a refusal, ms; 0 when none
-	metrics   *Metrics           // nil-safe
+	// pointwise is set once the probe has shown a Prometheus engine, whose range query
+	// points do not depend on the range's start: then the cached start of the newest
+	// chunk is served and only its rest fetched.
+	pointwise atomic.Bool
+	maxLength time.Duration // MaxQueryLength
+	learned   atomic.Int64  // the query length limit a source named in a refusal, ms; 0 when none
+	metrics   *Metrics      // nil-safe
 }
 
 // New returns a client for the metrics source at cfg.URL.

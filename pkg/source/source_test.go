@@ -351,6 +351,7 @@ func TestRangeCache(t *testing.T) {
 	end := start.Add(249 * step) // 250 points in 3 chunks of 100
 	now := end.Add(30 * time.Second)
 	c := setup(t, f, Config{MaxPoints: 100, CacheEntries: 10, Now: func() time.Time { return now }})
+	c.pointwise.Store(true) // as the growth probe sets it on a Prometheus
 
 	first, st, err := c.Range(context.Background(), "sum(x)", start, end, step)
 	require.NoError(t, err)
@@ -381,6 +382,7 @@ func TestRangeCache(t *testing.T) {
 
 	// A cached partial chunk does not serve a wider request.
 	c2 := setup(t, newFake(t), Config{MaxPoints: 100, CacheEntries: 10, Now: func() time.Time { return now }})
+	c2.pointwise.Store(true)
 	_, st, err = c2.Range(context.Background(), "sum(x)", later, end, step)
 	require.NoError(t, err)
 	assert.Equal(t, 3, st.Requests)
@@ -408,6 +410,7 @@ func TestRangeCacheRefreshAsTimeGoesOn(t *testing.T) {
 	start := epoch.Add(500*100*step + 7*step)
 	now := start.Add(180*step + 20*time.Second)
 	c := setup(t, f, Config{MaxPoints: 100, CacheEntries: 10, Now: func() time.Time { return now }})
+	c.pointwise.Store(true)
 	for i := 0; i < 5; i++ {
 		end := series(now, step)
 		if i == 3 {
@@ -426,6 +429,24 @@ func TestRangeCacheRefreshAsTimeGoesOn(t *testing.T) {
 		require.Equal(t, want, got, "refresh %d", i)
 		now = now.Add(2*step + 3*time.Second)
 	}
+}
+
+// A source whose points may depend on where a range starts (VictoriaMetrics: the growth
+// probe did not show a Prometheus engine) gets the newest chunk fetched whole.
+func TestRangeCacheNewestChunkWholeUnlessPointwise(t *testing.T) {
+	f := newFake(t)
+	step := time.Minute
+	start := epoch.Add(500 * 100 * step)
+	end := start.Add(249 * step)
+	now := end.Add(30 * time.Second)
+	c := setup(t, f, Config{MaxPoints: 100, CacheEntries: 10, Now: func() time.Time { return now }})
+	for i := 0; i < 2; i++ {
+		_, _, err := c.Range(context.Background(), "sum(x)", start, end, step)
+		require.NoError(t, err)
+	}
+	reqs := f.requests()
+	require.Len(t, reqs, 4)
+	assert.Equal(t, float64(start.Add(200*step).Unix()), reqs[3].start, "the newest chunk is fetched from its start")
 }
 
 // series returns the last whole step before now.

@@ -16,7 +16,7 @@ func TestRulesCommand(t *testing.T) {
 	code, stdout, stderr := runCLI(t, "rules", "../../definitions/testdata/sloth/payments.yaml", "../../definitions/testdata/pyrra/shop.yaml", "--out", out)
 	require.Equal(t, exitOK, code, stderr)
 	assert.Empty(t, stdout)
-	assert.Contains(t, stderr, "rules for 7 SLOs")
+	assert.Contains(t, stderr, "rules for 8 SLOs")
 	data, err := os.ReadFile(out)
 	require.NoError(t, err)
 	var f struct {
@@ -25,7 +25,7 @@ func TestRulesCommand(t *testing.T) {
 		} `yaml:"groups"`
 	}
 	require.NoError(t, yaml.Unmarshal(data, &f))
-	assert.Len(t, f.Groups, 7)
+	assert.Len(t, f.Groups, 8)
 	if pt, err := exec.LookPath("promtool"); err == nil {
 		o, err := exec.Command(pt, "check", "rules", out).CombinedOutput()
 		require.NoError(t, err, "%s", o)

@@ -112,6 +112,7 @@ type Proxy struct {
 	mu       sync.Mutex
 	requests int
 	distinct map[string]int
+	log      *os.File
 }
 
 // Counts are the requests a proxy passed on since its last Reset.
@@ -137,8 +138,20 @@ func StartProxy(upstream string) (*Proxy, error) {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
+		t0 := time.Now()
 		rp.ServeHTTP(w, r)
+		if p.log != nil {
+			// BENCHSCALE_QUERYLOG: each request's time, for finding where the time goes.
+			p.mu.Lock()
+			fmt.Fprintf(p.log, "%.3f\t%s\t%s\n", time.Since(t0).Seconds(), r.URL.Path, r.Form.Encode())
+			p.mu.Unlock()
+		}
 	}), ReadHeaderTimeout: 10 * time.Second}
+	if path := os.Getenv("BENCHSCALE_QUERYLOG"); path != "" {
+		if p.log, err = os.Create(path); err != nil {
+			return nil, fmt.Errorf("query log: %w", err)
+		}
+	}
 	go func() { _ = p.srv.Serve(l) }()
 	return p, nil
 }
@@ -159,6 +172,7 @@ func (p *Proxy) count(r *http.Request) error {
 		for k, vs := range form {
 			params[k] = append(params[k], vs...)
 		}
+		r.Form = form
 	}
 	key := r.URL.Path + "?" + params.Encode()
 	p.mu.Lock()

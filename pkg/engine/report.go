@@ -31,7 +31,14 @@ type ReportSLO struct {
 	// History is the SLI of past calendar months, with its achievability summary.
 	History    *History
 	HistoryErr error
+	// Trend is the SLI over the SLO's window (for a calendar window, the period to date)
+	// at about TrendPoints times across the window up to Status.At.
+	Trend    *Rolling
+	TrendErr error
 }
+
+// TrendPoints is about how many points the report's SLI and budget series have.
+const TrendPoints = 168
 
 // DefaultHappinessSpan is how far back the report's happiness test looks for SLOs without
 // a rolling window.
@@ -75,6 +82,8 @@ func (e *Engine) Report(ctx context.Context, slos []*slo.SLO, at time.Time, opts
 		progress("history of " + s.Name)
 		rs.History, rs.HistoryErr = e.History(ctx, s, HistoryOptions{Period: "month", Periods: opts.HistoryPeriods,
 			End: rs.Status.At, Share: HistoryShare})
+		progress("SLI over the window of " + s.Name)
+		rs.Trend, rs.TrendErr = e.trend(ctx, s, rs.Status)
 		span := opts.HappinessSpan
 		if span <= 0 {
 			span = s.Window.Duration
@@ -96,4 +105,17 @@ func (e *Engine) Report(ctx context.Context, slos []*slo.SLO, at time.Time, opts
 		}
 	}
 	return r
+}
+
+// trend fetches the SLI of s over its window ending at st.At (the period to date for a
+// calendar window), at about TrendPoints times.
+func (e *Engine) trend(ctx context.Context, s *slo.SLO, st *Status) (*Rolling, error) {
+	if s.Window.Kind == slo.Calendar {
+		from := st.PeriodStart
+		interval := max(st.At.Sub(from)/TrendPoints, MinStep)
+		return e.CalendarCounts(ctx, s, from, st.At, interval)
+	}
+	w := s.Window.Duration
+	interval := max(w/TrendPoints, MinStep)
+	return e.RollingCounts(ctx, s, st.At.Add(-w), st.At, interval, []time.Duration{w})
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -26,12 +25,14 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		fmt.Fprintf(stdout, "usage: %s\n       %s\n", synDemoOpenMetrics, synDemoServe)
+		return exitOK
 	case "openmetrics":
-		fs := flag.NewFlagSet("demo openmetrics", flag.ContinueOnError)
-		fs.SetOutput(stderr)
+		fs := newFlags("demo openmetrics")
 		out := fs.String("out", "", "file to write (- for stdout)")
-		if err := fs.Parse(args[1:]); err != nil {
-			return exitUsage
+		if code, ok := parse(fs, synDemoOpenMetrics, args[1:], stdout, stderr); !ok {
+			return code
 		}
 		if *out == "" {
 			fmt.Fprintf(stderr, "%sdemo openmetrics needs --out FILE\n", errorPrefix)
@@ -43,11 +44,10 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		return exitOK
 	case "serve":
-		fs := flag.NewFlagSet("demo serve", flag.ContinueOnError)
-		fs.SetOutput(stderr)
+		fs := newFlags("demo serve")
 		listen := fs.String("listen", ":9100", "address to serve /metrics on")
-		if err := fs.Parse(args[1:]); err != nil {
-			return exitUsage
+		if code, ok := parse(fs, synDemoServe, args[1:], stdout, stderr); !ok {
+			return code
 		}
 		if err := serve(ctx, *listen, stderr); err != nil {
 			fmt.Fprintf(stderr, "%s%v\n", errorPrefix, err)

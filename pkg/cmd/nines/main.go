@@ -4,10 +4,11 @@
 //
 //	nines validate PATH...
 //	nines rules PATH... [--out FILE]
-//	nines report --prometheus URL --definitions PATH [--at TIME] [--format table|json|markdown]
+//	nines report --prometheus URL --definitions PATH [--at TIME] [--format table|json|markdown|html] [--out FILE]
 //	nines report --demo [--format ...]
 //	nines demo openmetrics --out FILE
 //	nines demo serve --listen :9100
+//	nines --version
 package main
 
 import (
@@ -19,20 +20,34 @@ import (
 	"syscall"
 )
 
+// Usage lines of the commands.
+const (
+	synValidate        = "nines validate PATH..."
+	synRules           = "nines rules PATH... [--out FILE]"
+	synReport          = "nines report (--prometheus URL --definitions PATH | --demo) [--at TIME] [--format table|json|markdown|html] [--out FILE]"
+	synDemoOpenMetrics = "nines demo openmetrics --out FILE"
+	synDemoServe       = "nines demo serve [--listen :9100]"
+)
+
 const usage = `usage:
   nines validate PATH...
       check SLO definition files or folders; prints file:line: slo: message per error
   nines rules PATH... [--out FILE]
       write Prometheus recording and multiwindow burn-rate alerting rules for the SLOs
       (native, OpenSLO, Sloth or Pyrra definitions)
-  nines report --prometheus URL --definitions PATH [--at TIME] [--format table|json|markdown]
-      print status, budgets, burn rates, history and the happiness test of every SLO
-  nines report --demo [--at TIME] [--format table|json|markdown]
+  nines report --prometheus URL --definitions PATH [--at TIME] [--format table|json|markdown|html] [--out FILE]
+      print status, budgets, burn rates, history and the happiness test of every SLO;
+      --format html writes one self-contained page with charts
+  nines report --demo [--at TIME] [--format ...] [--out FILE]
       the same for the demo history, on an embedded source (no server needed)
   nines demo openmetrics --out FILE
       write the demo history as OpenMetrics text (for promtool tsdb create-blocks-from)
   nines demo serve [--listen :9100]
       serve live demo metrics for Prometheus to scrape
+  nines --version
+      print the version and the commit of this binary
+  nines COMMAND --help
+      print the usage of one command
 `
 
 func main() {
@@ -65,8 +80,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return cmdReport(ctx, args[1:], stdout, stderr)
 	case "demo":
 		return cmdDemo(ctx, args[1:], stdout, stderr)
-	case "help", "-h", "--help":
+	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
+		return exitOK
+	case "version", "-version", "--version":
+		fmt.Fprint(stdout, versionLine())
 		return exitOK
 	}
 	fmt.Fprintf(stderr, "%sunknown command %q\n%s", errorPrefix, args[0], usage)

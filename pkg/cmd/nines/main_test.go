@@ -152,8 +152,8 @@ func TestReportSignalError(t *testing.T) {
 	}
 	code, out, errs := runCLI(t, "report", "--demo", "--quiet", "--format", "markdown", "--definitions", "testdata/calendar.yaml", "--at", "2026-02-20")
 	require.Equal(t, exitFailed, code)
-	require.Contains(t, errs, "1 SLOs reported, 1 problems")
-	require.Contains(t, out, "| checkout-monthly | checkout | 99.50 % | month | 99.446 % |")
+	require.Contains(t, errs, "1 SLO reported, 1 problem (see above)")
+	require.Contains(t, out, "| checkout-monthly | checkout | 99.5 % | month | 99.446 % |")
 	require.Contains(t, out, "| checkout-monthly | tickets | 672 × 1h |")
 	require.Contains(t, out, `returned 2 series`)
 	require.Contains(t, out, "set combine: sum|avg|max|min")

@@ -5,148 +5,38 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/nines-slo/nines/pkg/budget"
 	"github.com/nines-slo/nines/pkg/engine"
+	"github.com/nines-slo/nines/pkg/reportdoc"
+	"github.com/nines-slo/nines/pkg/reportpage"
 	"github.com/nines-slo/nines/pkg/slo"
 )
 
-// Output is the report as printed: plain figures, ratios in 0..1, durations in seconds.
-type Output struct {
-	At      time.Time   `json:"at"`
-	Source  string      `json:"source"`
-	Version string      `json:"version"`
-	SLOs    []OutputSLO `json:"slos"`
-}
-
-// OutputSLO is one SLO of the report.
-type OutputSLO struct {
-	Name       string   `json:"name"`
-	Service    string   `json:"service"`
-	Objective  float64  `json:"objective"`
-	Window     string   `json:"window"`
-	Status     string   `json:"status"`
-	SLI        *float64 `json:"sli"`
-	Remaining  *float64 `json:"budgetRemaining"`
-	Burn1h     *float64 `json:"burnRate1h"`
-	Burn6h     *float64 `json:"burnRate6h"`
-	Exhaustion *float64 `json:"timeToExhaustionSeconds"`
-	Events     float64  `json:"events"`
-	Error      string   `json:"error,omitempty"`
-
-	History      []OutputPeriod `json:"history,omitempty"`
-	Summary      *OutputSummary `json:"historySummary,omitempty"`
-	HistoryError string         `json:"historyError,omitempty"`
-	Happiness    []OutputSignal `json:"happiness,omitempty"`
-}
-
-// OutputPeriod is one past period.
-type OutputPeriod struct {
-	Start      time.Time `json:"start"`
-	End        time.Time `json:"end"`
-	SLI        *float64  `json:"sli"`
-	Met        bool      `json:"met"`
-	Partial    bool      `json:"partial"`
-	BudgetUsed *float64  `json:"budgetUsed"`
-}
-
-// OutputSummary is the achievability over the past periods.
-type OutputSummary struct {
-	WithData    int     `json:"periodsWithData"`
-	Met         int     `json:"met"`
-	ShareMet    float64 `json:"shareMet"`
-	Achievable  float64 `json:"achievable"`
-	Recommended float64 `json:"recommended"`
-}
-
-// OutputSignal is one happiness test.
-type OutputSignal struct {
-	Signal    string   `json:"signal"`
-	Interval  string   `json:"interval"`
-	Used      int      `json:"intervalsUsed"`
-	NoTraffic int      `json:"intervalsWithoutTraffic"`
-	NoSignal  int      `json:"intervalsWithoutSignal"`
-	Pearson   *float64 `json:"pearson"`
-	Spearman  *float64 `json:"spearman"`
-	BestLag   string   `json:"bestLag"`
-	LagR      *float64 `json:"pearsonAtBestLag"`
-	Strength  string   `json:"strength"`
-	Verdict   string   `json:"verdict"`
-	Error     string   `json:"error,omitempty"`
-}
-
-// opt returns v when it is a known, finite figure, else nil (printed as null or a dash).
-func opt(v float64, ok bool) *float64 {
-	if !ok || math.IsNaN(v) || math.IsInf(v, 0) {
-		return nil
-	}
-	return &v
-}
+// The report as printed, and its parts.
+type (
+	Output       = reportdoc.Document
+	OutputSLO    = reportdoc.SLO
+	OutputPeriod = reportdoc.Period
+)
 
 // buildOutput maps the engine's report to the printed figures.
 func buildOutput(r *engine.Report, src, version string, demo bool) Output {
 	if demo {
-		src = "embedded (demo history)"
+		src = reportdoc.EmbeddedSource
 	}
-	out := Output{At: r.At, Source: src, Version: version}
-	for _, rs := range r.SLOs {
-		s := rs.SLO
-		o := OutputSLO{Name: s.Name, Service: s.Service, Objective: s.Target(), Window: s.Window.String()}
-		if rs.Err != nil {
-			o.Status, o.Error = "error", rs.Err.Error()
-			out.SLOs = append(out.SLOs, o)
-			continue
-		}
-		st := rs.Status
-		o.Status, o.Events = string(st.State), st.Counts.Total
-		o.SLI, o.Remaining = opt(st.SLI, st.HasData), opt(st.Remaining, st.HasData)
-		for i, b := range st.Burns {
-			switch i {
-			case 0:
-				o.Burn1h = opt(b.Rate, b.OK)
-			case 1:
-				o.Burn6h = opt(b.Rate, b.OK)
-			}
-		}
-		o.Exhaustion = opt(st.Exhaustion.Seconds(), st.HasData && st.Exhausts)
-		if rs.HistoryErr != nil {
-			o.HistoryError = rs.HistoryErr.Error()
-		} else if h := rs.History; h != nil {
-			for _, p := range h.Periods {
-				o.History = append(o.History, OutputPeriod{Start: p.Start, End: p.End, SLI: opt(p.SLI, p.HasData), Met: p.Met,
-					Partial: p.Partial || p.Running, BudgetUsed: opt(p.BudgetUsed, p.HasData)})
-			}
-			if h.HasSummary {
-				o.Summary = &OutputSummary{WithData: h.Summary.WithData, Met: h.Summary.Met, ShareMet: h.Summary.ShareMet,
-					Achievable: h.Summary.Achievable, Recommended: h.Summary.Recommended}
-			}
-		}
-		for i, sig := range s.Happiness {
-			os := OutputSignal{Signal: sig.Name}
-			if err := rs.HappinessErrs[i]; err != nil {
-				os.Error, os.Strength = err.Error(), "error"
-				o.Happiness = append(o.Happiness, os)
-				continue
-			}
-			h := rs.Happiness[i]
-			os.Interval, os.Used, os.NoTraffic, os.NoSignal = slo.FormatDuration(h.Interval), h.Used, h.NoTraffic, h.NoSignal
-			os.Pearson, os.Spearman, os.LagR = opt(h.Pearson, h.PearsonOK), opt(h.Spearman, h.SpearmanOK), opt(h.LagR, h.LagOK)
-			os.BestLag = engine.FormatLag(h.Lag, h.Interval)
-			os.Strength, os.Verdict = string(h.Verdict.Strength), h.Verdict.Text
-			o.Happiness = append(o.Happiness, os)
-		}
-		out.SLOs = append(out.SLOs, o)
-	}
-	return out
+	return reportdoc.Build(r, src, version)
 }
 
 // renderers write the output in each --format.
 var renderers = map[string]func(io.Writer, Output) error{
 	"table":    func(w io.Writer, o Output) error { return renderText(w, o, false) },
 	"markdown": func(w io.Writer, o Output) error { return renderText(w, o, true) },
+	"html":     func(w io.Writer, o Output) error { return reportpage.Write(w, o) },
 	"json": func(w io.Writer, o Output) error {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
@@ -170,7 +60,14 @@ func num(v *float64, format string) string {
 	return fmt.Sprintf(format, *v)
 }
 
-// durOf prints seconds as a duration rounded to the minute, in days from two days on; none is infinite.
+// objectiveOf prints an objective (a ratio) as a percentage with the digits it was
+// written with: 99.9 %, 99.995 %, 95 %.
+func objectiveOf(v float64) string {
+	return strconv.FormatFloat(math.Round(v*1e12)/1e10, 'f', -1, 64) + " %"
+}
+
+// durOf prints seconds as a duration rounded to the minute, in days from two days on;
+// none is infinite (the budget is not being spent).
 func durOf(v *float64) string {
 	if v == nil {
 		return "∞"
@@ -254,9 +151,9 @@ type textReport struct {
 // title writes the first line: the report time and the source.
 func (r textReport) title(o Output) {
 	if r.md {
-		fmt.Fprintf(r.w, "# Nines report at %s\n\nSource: %s (%s)\n\n", o.At.Format(time.RFC3339), o.Source, o.Version)
+		fmt.Fprintf(r.w, "# Nines report at %s\n\nSource: %s (%s)\n\n", o.At.Format(time.RFC3339), o.Source, reportdoc.EngineVersion(o.Version))
 	} else {
-		fmt.Fprintf(r.w, "Nines report at %s — source: %s (%s)\n\n", o.At.Format(time.RFC3339), o.Source, o.Version)
+		fmt.Fprintf(r.w, "Nines report at %s — source: %s (%s)\n\n", o.At.Format(time.RFC3339), o.Source, reportdoc.EngineVersion(o.Version))
 	}
 }
 
@@ -283,17 +180,20 @@ func (r textReport) status(o Output) ([]string, error) {
 	t.add("SLO", "Service", "Objective", "Window", "SLI", "Budget left", "Burn 1h", "Burn 6h", "Exhaustion", "Status")
 	var problems []string
 	for _, s := range o.SLOs {
-		obj := s.Objective
+		obj := objectiveOf(s.Objective)
 		if s.Error != "" {
-			t.add(s.Name, s.Service, pctOf(&obj, 2), s.Window, "–", "–", "–", "–", "–", "error")
+			t.add(s.Name, s.Service, obj, s.Window, "–", "–", "–", "–", "–", "error")
 			problems = append(problems, s.Error)
 			continue
 		}
 		exh := durOf(s.Exhaustion)
-		if s.Remaining != nil && *s.Remaining <= 0 {
+		switch {
+		case s.Remaining == nil:
+			exh = "–" // no data
+		case *s.Remaining <= 0:
 			exh = "exhausted"
 		}
-		t.add(s.Name, s.Service, pctOf(&obj, 2), s.Window, pctOf(s.SLI, 3), pctOf(s.Remaining, 1),
+		t.add(s.Name, s.Service, obj, s.Window, pctOf(s.SLI, 3), pctOf(s.Remaining, 1),
 			num(s.Burn1h, "%.2fx"), num(s.Burn6h, "%.2fx"), exh, s.Status)
 	}
 	return problems, t.write(r.w)
@@ -344,9 +244,9 @@ func periodRow(name string, p OutputPeriod) []string {
 }
 
 // summaryLine says how often an SLO met its objective and what it could achieve.
-func summaryLine(name string, sm *OutputSummary) string {
-	return fmt.Sprintf("%s: objective met in %d of %d months (%.0f %%); achievable in %.0f %% of months: %s (%.2f nines); recommended: %s",
-		name, sm.Met, sm.WithData, sm.ShareMet*100, engine.HistoryShare*100, pctOf(&sm.Achievable, 3), budget.Nines(sm.Achievable), pctOf(&sm.Recommended, 2))
+func summaryLine(name string, sm *reportdoc.Summary) string {
+	return fmt.Sprintf("%s: objective met in %d of %s (%.0f %%); achievable in %.0f %% of months: %s (%.2f nines); recommended: %s",
+		name, sm.Met, plural(sm.WithData, "month", "months"), sm.ShareMet*100, engine.HistoryShare*100, pctOf(&sm.Achievable, 3), budget.Nines(sm.Achievable), objectiveOf(sm.Recommended))
 }
 
 // happiness writes the happiness tests and their verdicts and returns the errors of the
@@ -386,4 +286,12 @@ func bullet(md bool) string {
 		return "- "
 	}
 	return "  * "
+}
+
+// plural writes a count with its noun: "1 error", "2 errors", "0 errors".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }

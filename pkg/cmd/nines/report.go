@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -36,8 +35,8 @@ func (l *listFlag) Set(v string) error {
 
 // cmdReport prints the report of every SLO.
 func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	r, code := parseReport(args, stderr)
-	if code != exitOK {
+	r, code := parseReport(args, stdout, stderr)
+	if r == nil {
 		return code
 	}
 	switch {
@@ -66,7 +65,7 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if code != exitOK {
 		return code
 	}
-	if err := r.render(stdout, out); err != nil {
+	if err := r.write(stdout, out); err != nil {
 		return r.fail("write report: %v", err)
 	}
 	return r.exitCode(out, len(res.Errors))
@@ -81,23 +80,24 @@ type reportRun struct {
 	demo    bool
 	timeout time.Duration
 	quiet   bool
+	out     string // file to write, or "" for stdout
 	stderr  io.Writer
 }
 
 // parseReport reads the flags of nines report; on a usage error it returns the exit code.
-func parseReport(args []string, stderr io.Writer) (*reportRun, int) {
-	fs := flag.NewFlagSet("report", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+func parseReport(args []string, stdout, stderr io.Writer) (*reportRun, int) {
+	fs := newFlags("report")
 	r := &reportRun{stderr: stderr}
 	fs.StringVar(&r.promURL, "prometheus", "", "base URL of the Prometheus-compatible source")
 	fs.Var(&r.defs, "definitions", "definitions file or folder (repeatable)")
 	atFlag := fs.String("at", "", "report time (RFC 3339 or YYYY-MM-DD; default now, or the end of the demo history)")
-	format := fs.String("format", "table", "output format: table, json or markdown")
+	format := fs.String("format", "table", "output format: table, json, markdown or html")
+	fs.StringVar(&r.out, "out", "", "write the report to this file instead of standard output")
 	fs.BoolVar(&r.demo, "demo", false, "use an embedded source loaded with the demo history and the example definitions")
 	fs.DurationVar(&r.timeout, "timeout", source.DefaultTimeout, "timeout of each request to the source")
 	fs.BoolVar(&r.quiet, "quiet", false, "no progress on stderr")
-	if err := fs.Parse(args); err != nil {
-		return nil, exitUsage
+	if code, ok := parse(fs, synReport, args, stdout, stderr); !ok {
+		return nil, code
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "%sreport takes no arguments, got %q\n", errorPrefix, fs.Args())
@@ -105,7 +105,7 @@ func parseReport(args []string, stderr io.Writer) (*reportRun, int) {
 	}
 	render, ok := renderers[*format]
 	if !ok {
-		fmt.Fprintf(stderr, "%sunknown format %q: use table, json or markdown\n", errorPrefix, *format)
+		fmt.Fprintf(stderr, "%sunknown format %q: use table, json, markdown or html\n", errorPrefix, *format)
 		return nil, exitUsage
 	}
 	r.render = render
@@ -118,6 +118,26 @@ func parseReport(args []string, stderr io.Writer) (*reportRun, int) {
 		r.at = t
 	}
 	return r, exitOK
+}
+
+// write renders the report to stdout, or to the --out file.
+func (r *reportRun) write(stdout io.Writer, out Output) error {
+	if r.out == "" {
+		return r.render(stdout, out)
+	}
+	f, err := os.Create(r.out)
+	if err != nil {
+		return err
+	}
+	if err := r.render(f, out); err != nil {
+		f.Close()
+		return fmt.Errorf("%s: %w", r.out, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("%s: %w", r.out, err)
+	}
+	r.progress("report written to " + r.out)
+	return nil
 }
 
 // progress tells of a step on stderr unless --quiet.
@@ -186,7 +206,7 @@ func (r *reportRun) report(ctx context.Context, slos []*slo.SLO) (Output, int) {
 	if err != nil {
 		return Output{}, r.fail("metrics source %s does not answer: %v", src.URL(), err)
 	}
-	r.progress(fmt.Sprintf("source %s (version %s), %d SLOs at %s", src.URL(), version, len(slos), r.at.UTC().Format(time.RFC3339)))
+	r.progress(fmt.Sprintf("source %s (version %s), %s at %s", src.URL(), version, plural(len(slos), "SLO", "SLOs"), r.at.UTC().Format(time.RFC3339)))
 	rep := engine.New(src).Report(ctx, slos, r.at, engine.ReportOptions{Progress: r.progress})
 	return buildOutput(rep, src.URL(), version, r.demo), exitOK
 }
@@ -206,7 +226,7 @@ func (r *reportRun) exitCode(out Output, invalid int) int {
 		}
 	}
 	if failed > 0 {
-		fmt.Fprintf(r.stderr, "%d SLOs reported, %d problems (see above)\n", len(out.SLOs), failed)
+		fmt.Fprintf(r.stderr, "%s reported, %s (see above)\n", plural(len(out.SLOs), "SLO", "SLOs"), plural(failed, "problem", "problems"))
 		return exitFailed
 	}
 	return exitOK

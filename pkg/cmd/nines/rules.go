@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -12,11 +11,10 @@ import (
 
 // cmdRules loads definitions in any supported format and writes their Prometheus rules.
 func cmdRules(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("rules", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("rules")
 	out := fs.String("out", "", "write the rule file here instead of to standard output")
-	if err := fs.Parse(reorder(args)); err != nil {
-		return exitUsage
+	if code, ok := parse(fs, synRules, reorder(args), stdout, stderr); !ok {
+		return code
 	}
 	if fs.NArg() == 0 {
 		fmt.Fprintf(stderr, "%srules needs at least one definitions file or folder\n", errorPrefix)
@@ -27,7 +25,7 @@ func cmdRules(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, e.Error())
 	}
 	if len(res.Errors) > 0 {
-		fmt.Fprintf(stderr, "%s%d errors in the definitions: no rules written\n", errorPrefix, len(res.Errors))
+		fmt.Fprintf(stderr, "%s%s in the definitions: no rules written\n", errorPrefix, plural(len(res.Errors), "error", "errors"))
 		return exitFailed
 	}
 	if len(res.SLOs) == 0 {
@@ -49,7 +47,7 @@ func cmdRules(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%srules: %v\n", errorPrefix, err)
 		return exitFailed
 	}
-	fmt.Fprintf(stderr, "rules for %d SLOs\n", len(res.SLOs))
+	fmt.Fprintf(stderr, "rules for %s\n", plural(len(res.SLOs), "SLO", "SLOs"))
 	return exitOK
 }
 

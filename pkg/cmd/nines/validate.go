@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -12,10 +11,9 @@ import (
 
 // cmdValidate loads definition files the way the plugin does and prints every error.
 func cmdValidate(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
+	fs := newFlags("validate")
+	if code, ok := parse(fs, synValidate, args, stdout, stderr); !ok {
+		return code
 	}
 	if fs.NArg() == 0 {
 		fmt.Fprintf(stderr, "%svalidate needs at least one definitions file or folder\n", errorPrefix)
@@ -33,10 +31,10 @@ func cmdValidate(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	if len(res.Errors) > 0 || empty {
-		fmt.Fprintf(stderr, "%d SLOs valid, %d errors\n", len(res.SLOs), len(res.Errors))
+		fmt.Fprintf(stderr, "%s valid, %s\n", plural(len(res.SLOs), "SLO", "SLOs"), plural(len(res.Errors), "error", "errors"))
 		return exitFailed
 	}
-	fmt.Fprintf(stderr, "%d SLOs valid\n", len(res.SLOs))
+	fmt.Fprintf(stderr, "%s valid\n", plural(len(res.SLOs), "SLO", "SLOs"))
 	return exitOK
 }
 

@@ -146,12 +146,20 @@ describeIfChromium('editors in Chromium', () => {
   it('lists SLOs, services or owners in the variable editor', async () => {
     await open('variable');
     await page.getByText('List', { exact: true }).waitFor();
-    await page.getByRole('radio', { name: 'Services' }).click({ force: true });
+    await page.getByRole('radio', { name: 'Services' }).click();
     const preview = page.getByRole('region', { name: 'Preview of values' });
     await preview.waitFor();
     expect(await preview.getByRole('listitem').allInnerTexts()).toEqual(['checkout', 'search']);
-    await page.getByRole('radio', { name: 'Owners' }).click({ force: true });
+    await page.getByRole('radio', { name: 'Owners' }).click();
     await page.getByText('team-search', { exact: true }).waitFor();
     expect(await preview.getByRole('listitem').allInnerTexts()).toEqual(['team-payments', 'team-search']);
+
+    await page.getByRole('radio', { name: 'SLOs' }).click();
+    await page.getByText('checkout-latency', { exact: true }).waitFor();
+    await page.getByLabel('Service filter').fill('search');
+    await page.keyboard.press('Tab');
+    await page.getByText('checkout-latency', { exact: true }).waitFor({ state: 'detached' });
+    expect(await preview.getByRole('listitem').allInnerTexts()).toEqual(['search-availability']);
+    expect(server.calls.some((c) => c.path === 'slos?service=search')).toBe(true);
   });
 });

@@ -33,6 +33,7 @@ func TestBrowserFixtures(t *testing.T) {
 	ds := newTestDatasource(t, "", map[string]any{"definitionPaths": []string{"../../provisioning/slos"}})
 	calls := []struct{ method, path, yamlFile string }{
 		{http.MethodGet, "slos", ""},
+		{http.MethodGet, "slos?service=search", ""},
 		{http.MethodGet, "slos/checkout-availability", ""},
 		{http.MethodGet, "slos/search-availability", ""},
 		{http.MethodPost, "validate", "validate-good.yaml"},

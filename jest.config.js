@@ -1,6 +1,8 @@
 // force timezone to UTC to allow tests to work regardless of local timezone
 // generally used by snapshots, but can affect specific tests
 process.env.TZ = 'UTC';
+// i18next (through @grafana/i18n) prints an advertisement on init; its documented switch turns it off.
+process.env.I18NEXT_NO_SUPPORT_NOTICE = 'true';
 
 const base = require('./.config/jest.config');
 

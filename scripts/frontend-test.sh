@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Front-end checks of Nines: install (npm ci), typecheck, lint, jest, webpack build, then
+# Front-end checks of Nines: install (npm ci), typecheck, lint, jest, webpack build, the
+# browser tests (editors and HTML report in Chromium), then
 # the docker-compose file: `docker-compose config` and the host paths it mounts or builds
 # from (src/__tests__/compose.test.ts checks those paths again inside jest).
 set -euo pipefail
@@ -19,6 +20,10 @@ step "typecheck" npm run typecheck
 step "lint" npm run lint
 step "jest" npm run test:ci
 step "build" npm run build
+
+# The editors' test page and the HTML report in Debian's Chromium (browser/; scripts/test.sh
+# installs it): skipped with a message without Chromium, failing under CI=true.
+step "browser tests" npm run test:browser
 
 for f in module.js plugin.json img/logo.svg README.md LICENSE CHANGELOG.md; do
   if [ ! -f "dist/$f" ]; then

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of Nines on a fresh machine: installs what the tests need
 # (Debian's prometheus and victoria-metrics for the integration tests, Go
-# modules, npm packages), then runs go vet, the Go tests with the race detector
+# modules, npm packages, Debian's chromium for the browser tests), then runs go vet, the Go tests with the race detector
 # (against a real Prometheus and VictoriaMetrics they start on 127.0.0.1), the
 # plugin build, and the front-end checks and tests.
 set -euo pipefail
@@ -23,6 +23,7 @@ command -v promtool >/dev/null && command -v prometheus >/dev/null || apt_instal
 command -v victoria-metrics >/dev/null || apt_install victoria-metrics
 command -v docker-compose >/dev/null || apt_install docker-compose
 command -v gcc >/dev/null || apt_install gcc libc6-dev # go test -race needs cgo
+[ -x /usr/bin/chromium ] || apt_install chromium chromium-driver # browser tests (npm run test:browser)
 
 echo "== go: modules, format, vet"
 go mod download

@@ -60,7 +60,7 @@ func TestGeneratedIsWhatRuns(t *testing.T) {
 	t.Run("no source: the form that works everywhere, le as written", func(t *testing.T) {
 		g := New(nil).Generated(ctx, latencySLO(1), uNow)
 		require.Empty(t, g.Error)
-		require.Contains(t, g.GoodOrBad, `last_over_time(rpc_seconds_bucket{job="api",le="1"}[1h])`)
+		require.Contains(t, g.GoodOrBad, `last_over_time(rpc_seconds_bucket{job="api",le="1"}[5m])`, "the first lookup of last values covers the short lookback")
 	})
 	t.Run("threshold SLOs: good and present minutes", func(t *testing.T) {
 		s := &slo.SLO{Name: "temp", Objective: 99, Window: rolling(uDay), Budgeting: slo.Budgeting{Method: slo.Timeslices, SliceLength: time.Minute, SliceThreshold: 1},

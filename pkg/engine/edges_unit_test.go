@@ -2,12 +2,14 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/nines-slo/nines/pkg/series"
 	"github.com/nines-slo/nines/pkg/slo"
 )
 
@@ -49,7 +51,45 @@ func TestCustomGapBound(t *testing.T) {
 	require.Contains(t, all, "maxGap bridges gaps up to 10m")
 	for _, q := range fe.Queries {
 		if strings.Contains(q, "last_over_time") {
-			require.Contains(t, q, "[10m]", "the last values are looked up within the bound")
+			require.True(t, strings.Contains(q, "[5m]") || strings.Contains(q, "[10m]"),
+				"the last values are looked up over the short lookback, then within the bound: %s", q)
+		}
+	}
+}
+
+// The short first lookup of last values (5m) gives the counts of a lookup over the whole
+// gap bound, on scrapes with a restart, missed scrapes and gaps shorter and longer than
+// the bound, in fine and coarse buckets; it sends follow-up lookups only for boundaries
+// it missed.
+func TestShortLookbackEqualsGapLookup(t *testing.T) {
+	for _, w := range []struct {
+		name  string
+		world func() *fakeSource
+		slo   *slo.SLO
+		from  time.Time
+		to    time.Time
+	}{
+		{"20m and 2h gaps, a restart", func() *fakeSource { return scrapeWorld(mins(24 * 60)) }, scrapeSLO, mins(0), mins(180)},
+		{"every 30s off the grid, a missed scrape", func() *fakeSource { return offGridWorld(uNow) }, ratioSLO("a", "a", 99.9, rolling(uDay)), uNow.Add(-20 * time.Hour), uNow.Add(-7 * time.Minute)},
+	} {
+		for _, step := range []time.Duration{time.Minute, 5 * time.Minute, time.Hour} {
+			t.Run(fmt.Sprintf("%s/%s", w.name, step), func(t *testing.T) {
+				short := New(w.world())
+				short.Ranges = RangesLastSample
+				whole := New(w.world())
+				whole.Ranges = RangesLastSample
+				whole.ScrapeInterval = time.Hour // the first lookup covers the whole bound
+				require.Equal(t, ShortLookback, short.lookback())
+				require.Equal(t, whole.gap(), whole.lookback())
+				from, to := series.Align(w.from, step), series.Align(w.to, step)
+				got, err := short.Buckets(context.Background(), w.slo, from, to, step)
+				require.NoError(t, err)
+				want, err := whole.Buckets(context.Background(), w.slo, from, to, step)
+				require.NoError(t, err)
+				require.Equal(t, want.Buckets.Total, got.Buckets.Total, "totals per bucket")
+				require.Equal(t, want.Buckets.Good, got.Buckets.Good, "good per bucket")
+				require.Equal(t, want.Warnings, got.Warnings)
+			})
 		}
 	}
 }

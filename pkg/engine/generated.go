@@ -79,7 +79,7 @@ func (e *Engine) Generated(ctx context.Context, s *slo.SLO, at time.Time) Genera
 			if c.sel == "" {
 				continue
 			}
-			if q, err := promql.LastValues(c.sel, e.gap()); err == nil {
+			if q, err := promql.LastValues(c.sel, e.lookback()); err == nil {
 				*c.dst = q
 			}
 		}

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -70,16 +71,101 @@ type perSeries struct {
 	Growth []float64
 }
 
-// lastSampleGrowth reads last_over_time(selector[gap]) at every boundary of b and
-// returns each series' growth per bucket, with counter resets completed by the highest
-// sample of the bucket and warnings for gaps longer than the bound.
-func (e *Engine) lastSampleGrowth(ctx context.Context, s *slo.SLO, selector string, b *series.Buckets) ([]perSeries, source.Stats, error) {
-	gap := e.gap()
-	q, err := promql.LastValues(selector, gap)
+// ShortLookback is how far back Nines first looks for a counter's last sample at a
+// bucket boundary: a source evaluates last_over_time over it at every step, and a short
+// range is far cheaper than the gap bound. Boundaries it misses inside a series' life
+// (scrapes missed for longer) are looked up again over the whole gap bound.
+const ShortLookback = 5 * time.Minute
+
+// maxHoleQueries bounds the follow-up lookups of missed boundaries in one fetch; beyond
+// it the whole fetch is asked again with the gap bound.
+const maxHoleQueries = 16
+
+// lookback is the range of the first last-value lookup: ShortLookback, or three scrape
+// intervals when that is longer (a missed scrape is still found), at most the gap bound.
+func (e *Engine) lookback() time.Duration {
+	return min(max(ShortLookback, 3*e.ScrapeInterval), e.gap())
+}
+
+// lastValues reads the last value of every series of selector at each boundary of b,
+// looked up at most the gap bound back: first over the short lookback, then again over
+// the gap bound where a series had no sample in the lookback but has values before and
+// after (one instant lookup each, or the whole fetch again when there are many).
+func (e *Engine) lastValues(ctx context.Context, selector string, b *series.Buckets) ([]source.Group, source.Stats, error) {
+	gap, lb := e.gap(), e.lookback()
+	q, err := promql.LastValues(selector, lb)
 	if err != nil {
-		return nil, source.Stats{}, fmt.Errorf("SLO %s: %w", s.Name, err)
+		return nil, source.Stats{}, err
 	}
 	groups, st, err := e.Source.RangeGroups(ctx, q, b.Start, b.End(), b.Step)
+	if err != nil || lb >= gap {
+		return groups, st, err
+	}
+	type hole struct{ g, i int }
+	var holes []hole
+	for g, gr := range groups {
+		first, last := -1, -1
+		for i, p := range gr.Present {
+			if p {
+				if first < 0 {
+					first = i
+				}
+				last = i
+			}
+		}
+		if first > 0 {
+			// The boundary before the first value: the series may have a sample before
+			// it, within the gap bound, from which the growth of that bucket counts.
+			holes = append(holes, hole{g, first - 1})
+		}
+		for i := first + 1; first >= 0 && i < last; i++ {
+			if !gr.Present[i] {
+				holes = append(holes, hole{g, i})
+			}
+		}
+	}
+	if len(holes) > maxHoleQueries {
+		q, err := promql.LastValues(selector, gap)
+		if err != nil {
+			return nil, st, err
+		}
+		again, ast, err := e.Source.RangeGroups(ctx, q, b.Start, b.End(), b.Step)
+		st.Add(ast)
+		return again, st, err
+	}
+	copied := map[int]bool{}
+	for _, h := range holes {
+		gr := &groups[h.g]
+		if !copied[h.g] {
+			// The answer may be shared (the cache, a batch): fill a copy.
+			gr.Values, gr.Present = slices.Clone(gr.Values), slices.Clone(gr.Present)
+			copied[h.g] = true
+		}
+		lq, err := promql.LastOf(selector, gr.Labels, gap)
+		if err != nil {
+			return nil, st, err
+		}
+		v, ok, sent, err := e.peakCached(ctx, lq, gr.At(h.i))
+		if sent {
+			st.Requests++
+		}
+		st.Queries = append(st.Queries, lq)
+		if err != nil {
+			return nil, st, err
+		}
+		if ok {
+			gr.Values[h.i], gr.Present[h.i] = v, true
+		}
+	}
+	return groups, st, nil
+}
+
+// lastSampleGrowth reads the last value of every series of selector at every boundary of
+// b (lastValues) and returns each series' growth per bucket, with counter resets
+// completed by the highest sample of the bucket and warnings for gaps longer than the bound.
+func (e *Engine) lastSampleGrowth(ctx context.Context, s *slo.SLO, selector string, b *series.Buckets) ([]perSeries, source.Stats, error) {
+	gap := e.gap()
+	groups, st, err := e.lastValues(ctx, selector, b)
 	if err != nil {
 		return nil, st, fmt.Errorf("SLO %s: %w", s.Name, err)
 	}

@@ -209,7 +209,18 @@ func LastValues(selector string, gap time.Duration) (string, error) {
 // labels equal ls (the metric name aside): the highest sample of a bucket, which
 // before a counter reset is the last value the old process reported.
 func PeakOf(selector string, ls map[string]string, r time.Duration) (string, error) {
-	if err := checkDuration("bucket", r); err != nil {
+	return oneSeries("max_over_time", selector, ls, r)
+}
+
+// LastOf is last_over_time(selector[r]) for the one series of selector whose other
+// labels equal ls: its last sample at most r before the evaluation time.
+func LastOf(selector string, ls map[string]string, r time.Duration) (string, error) {
+	return oneSeries("last_over_time", selector, ls, r)
+}
+
+// oneSeries is fn(selector[r]) narrowed by equality matchers to the series with labels ls.
+func oneSeries(fn, selector string, ls map[string]string, r time.Duration) (string, error) {
+	if err := checkDuration("range", r); err != nil {
 		return "", err
 	}
 	v, ok := plainSelector(selector)
@@ -229,6 +240,6 @@ func PeakOf(selector string, ls map[string]string, r time.Duration) (string, err
 		}
 		c.LabelMatchers = append(c.LabelMatchers, m)
 	}
-	return (&parser.Call{Func: parser.Functions["max_over_time"],
+	return (&parser.Call{Func: parser.Functions[fn],
 		Args: parser.Expressions{&parser.MatrixSelector{VectorSelector: c, Range: r}}}).String(), nil
 }

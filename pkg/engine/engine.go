@@ -228,7 +228,7 @@ func (e *Engine) Buckets(ctx context.Context, s *slo.SLO, from, to time.Time, st
 	// Fine buckets also learn when the total counter was sampled, to estimate window
 	// edges between samples (series.EdgesFrom); they read a few buckets past to, so that
 	// the edge at to is interpolated from the sample after it where there is one.
-	cq, rq, err := promql.Sampled(s, le, step, e.gap()+edgeProbeSpan)
+	cq, rq, err := promql.Sampled(s, le, step, edgeProbeSpan)
 	if err != nil {
 		return e.growth(ctx, s, series.New(from, step, n), le)
 	}
@@ -257,12 +257,34 @@ func (e *Engine) Buckets(ctx context.Context, s *slo.SLO, from, to time.Time, st
 	f.merge(newFetched(nil, cst))
 	b := &series.Buckets{Start: from, Step: step, Good: bx.Good[:n], Total: bx.Total[:n]}
 	if rerr == nil {
-		if last := sampleTimes(bx, counts, raw); last != nil {
+		last := sampleTimes(bx, counts, raw)
+		if last == nil {
+			// No series sampled three times in the last minutes (a recent gap): look
+			// back over the gap bound too.
+			last = e.sampleTimesLonger(ctx, s, le, step, bx, counts, to, f)
+		}
+		if last != nil {
 			b.Edges = series.EdgesFrom(bx, last, e.gap())[:n+1]
 		}
 	}
 	f.Buckets = b
 	return f, nil
+}
+
+// sampleTimesLonger runs the raw-sample probe over the gap bound and the probe span
+// before at, and estimates the sample times from it (nil when it shows no interval
+// either); the request is added to f.
+func (e *Engine) sampleTimesLonger(ctx context.Context, s *slo.SLO, le string, step time.Duration, bx *series.Buckets, counts source.Series, at time.Time, f *Fetched) []float64 {
+	_, rq, err := promql.Sampled(s, le, step, e.gap()+edgeProbeSpan)
+	if err != nil {
+		return nil
+	}
+	raw, err := e.sampleTimesCached(ctx, rq, at)
+	f.merge(&Fetched{Queries: []string{rq}, Requests: 1})
+	if err != nil {
+		return nil
+	}
+	return sampleTimes(bx, counts, raw)
 }
 
 // sampleTimesCached runs the raw-sample probe, keeping the answers about the past (they
@@ -297,7 +319,7 @@ const maxProbes = 4096
 // sample after the last edge.
 const edgeLookahead = 5 * time.Minute
 
-// edgeProbeSpan is how far back, beyond the gap bound, the raw samples are read to learn
+// edgeProbeSpan is how far back the raw samples are read to learn
 // the scrape interval and phase.
 const edgeProbeSpan = 10 * time.Minute
 

@@ -77,9 +77,10 @@ type perSeries struct {
 // (scrapes missed for longer) are looked up again over the whole gap bound.
 const ShortLookback = 5 * time.Minute
 
-// maxHoleQueries bounds the follow-up lookups of missed boundaries in one fetch; beyond
-// it the whole fetch is asked again with the gap bound.
-const maxHoleQueries = 16
+// maxHoleQueries bounds the follow-up lookups of missed boundaries in one fetch (one per
+// boundary, for every series missed there); beyond it the whole fetch is asked again with
+// the gap bound.
+const maxHoleQueries = 8
 
 // lookback is the range of the first last-value lookup: ShortLookback, or three scrape
 // intervals when that is longer (a missed scrape is still found), at most the gap bound.
@@ -89,8 +90,9 @@ func (e *Engine) lookback() time.Duration {
 
 // lastValues reads the last value of every series of selector at each boundary of b,
 // looked up at most the gap bound back: first over the short lookback, then again over
-// the gap bound where a series had no sample in the lookback but has values before and
-// after (one instant lookup each, or the whole fetch again when there are many).
+// the gap bound at the boundaries where a series had no sample in the lookback but has
+// values after (and before, or it may have had one within the bound): one lookup per such
+// boundary, or the whole fetch again when there are many.
 func (e *Engine) lastValues(ctx context.Context, selector string, b *series.Buckets) ([]source.Group, source.Stats, error) {
 	gap, lb := e.gap(), e.lookback()
 	q, err := promql.LastValues(selector, lb)
@@ -101,9 +103,53 @@ func (e *Engine) lastValues(ctx context.Context, selector string, b *series.Buck
 	if err != nil || lb >= gap {
 		return groups, st, err
 	}
-	type hole struct{ g, i int }
-	var holes []hole
+	holes := missedBoundaries(groups)
+	if len(holes) == 0 {
+		return groups, st, nil
+	}
+	full, err := promql.LastValues(selector, gap)
+	if err != nil {
+		return nil, st, err
+	}
+	if len(holes) > maxHoleQueries {
+		again, ast, err := e.Source.RangeGroups(ctx, full, b.Start, b.End(), b.Step)
+		st.Add(ast)
+		return again, st, err
+	}
+	byKey := make(map[string]int, len(groups))
 	for g, gr := range groups {
+		byKey[labelsKey(gr.Labels)] = g
+	}
+	copied := map[int]bool{}
+	for _, i := range holes {
+		at := b.Start.Add(time.Duration(i) * b.Step)
+		found, ast, err := e.Source.RangeGroups(ctx, full, at, at, b.Step)
+		st.Add(ast)
+		if err != nil {
+			return nil, st, err
+		}
+		for _, f := range found {
+			g, ok := byKey[labelsKey(f.Labels)]
+			if !ok || len(f.Present) == 0 || !f.Present[0] || groups[g].Present[i] {
+				continue
+			}
+			gr := &groups[g]
+			if !copied[g] {
+				// The answer may be shared (the cache, a batch): fill a copy.
+				gr.Values, gr.Present = slices.Clone(gr.Values), slices.Clone(gr.Present)
+				copied[g] = true
+			}
+			gr.Values[i], gr.Present[i] = f.Values[0], true
+		}
+	}
+	return groups, st, nil
+}
+
+// missedBoundaries returns the boundaries, in order, where some series has no value but
+// has one later: inside its life, or just before its first value.
+func missedBoundaries(groups []source.Group) []int {
+	seen := map[int]bool{}
+	for _, gr := range groups {
 		first, last := -1, -1
 		for i, p := range gr.Present {
 			if p {
@@ -114,50 +160,37 @@ func (e *Engine) lastValues(ctx context.Context, selector string, b *series.Buck
 			}
 		}
 		if first > 0 {
-			// The boundary before the first value: the series may have a sample before
-			// it, within the gap bound, from which the growth of that bucket counts.
-			holes = append(holes, hole{g, first - 1})
+			seen[first-1] = true
 		}
 		for i := first + 1; first >= 0 && i < last; i++ {
 			if !gr.Present[i] {
-				holes = append(holes, hole{g, i})
+				seen[i] = true
 			}
 		}
 	}
-	if len(holes) > maxHoleQueries {
-		q, err := promql.LastValues(selector, gap)
-		if err != nil {
-			return nil, st, err
-		}
-		again, ast, err := e.Source.RangeGroups(ctx, q, b.Start, b.End(), b.Step)
-		st.Add(ast)
-		return again, st, err
+	out := make([]int, 0, len(seen))
+	for i := range seen {
+		out = append(out, i)
 	}
-	copied := map[int]bool{}
-	for _, h := range holes {
-		gr := &groups[h.g]
-		if !copied[h.g] {
-			// The answer may be shared (the cache, a batch): fill a copy.
-			gr.Values, gr.Present = slices.Clone(gr.Values), slices.Clone(gr.Present)
-			copied[h.g] = true
-		}
-		lq, err := promql.LastOf(selector, gr.Labels, gap)
-		if err != nil {
-			return nil, st, err
-		}
-		v, ok, sent, err := e.peakCached(ctx, lq, gr.At(h.i))
-		if sent {
-			st.Requests++
-		}
-		st.Queries = append(st.Queries, lq)
-		if err != nil {
-			return nil, st, err
-		}
-		if ok {
-			gr.Values[h.i], gr.Present[h.i] = v, true
-		}
+	sort.Ints(out)
+	return out
+}
+
+// labelsKey identifies a series by its labels.
+func labelsKey(ls map[string]string) string {
+	keys := make([]string, 0, len(ls))
+	for k := range ls {
+		keys = append(keys, k)
 	}
-	return groups, st, nil
+	sort.Strings(keys)
+	var sb strings.Builder
+	for _, k := range keys {
+		sb.WriteString(k)
+		sb.WriteByte(0)
+		sb.WriteString(ls[k])
+		sb.WriteByte(0)
+	}
+	return sb.String()
 }
 
 // lastSampleGrowth reads the last value of every series of selector at every boundary of

@@ -212,12 +212,6 @@ func PeakOf(selector string, ls map[string]string, r time.Duration) (string, err
 	return oneSeries("max_over_time", selector, ls, r)
 }
 
-// LastOf is last_over_time(selector[r]) for the one series of selector whose other
-// labels equal ls: its last sample at most r before the evaluation time.
-func LastOf(selector string, ls map[string]string, r time.Duration) (string, error) {
-	return oneSeries("last_over_time", selector, ls, r)
-}
-
 // oneSeries is fn(selector[r]) narrowed by equality matchers to the series with labels ls.
 func oneSeries(fn, selector string, ls map[string]string, r time.Duration) (string, error) {
 	if err := checkDuration("range", r); err != nil {

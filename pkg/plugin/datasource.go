@@ -46,6 +46,7 @@ type Datasource struct {
 	resources backend.CallResourceHandler
 	client    *http.Client   // closed on Dispose
 	src       *source.Client // its cache is emptied on Dispose
+	release   func()         // gives back the instance's share of the memory limit
 	// Now is the clock; tests set it.
 	Now func() time.Time
 }
@@ -56,7 +57,7 @@ func NewDatasource(ctx context.Context, s backend.DataSourceInstanceSettings) (i
 	if err != nil {
 		return nil, err
 	}
-	ds := &Datasource{settings: st, Now: time.Now}
+	ds := &Datasource{settings: st, Now: time.Now, release: reserveMemory(st.CacheBytes())}
 	ds.defs = definitions.NewStoreWith(st.DefinitionPaths, st.Definitions, definitions.Options{AbsolutePaths: !relativePathsForTests})
 	client, err := newHTTPClient(ctx, s)
 	if err == nil {
@@ -118,6 +119,9 @@ func (d *Datasource) Dispose() {
 	}
 	if d.src != nil {
 		d.src.Close() // nor its cache, in memory and in the metrics
+	}
+	if d.release != nil {
+		d.release()
 	}
 }
 

@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	"github.com/nines-slo/nines/pkg/engine"
 	"github.com/nines-slo/nines/pkg/promql"
 	"github.com/nines-slo/nines/pkg/source"
@@ -46,6 +48,29 @@ type Source struct {
 	remembered int
 
 	batches, joined atomic.Int64
+	reads           singleflight.Group // reads of whole cached batches, shared
+	shapes          sync.Map           // query → its Batchable, or false
+	shaped          atomic.Int64       // entries of shapes
+}
+
+// shapeOf returns promql.Batch of query, remembered: the same queries come back on
+// every refresh.
+func (s *Source) shapeOf(query string) (promql.Batchable, bool) {
+	if v, ok := s.shapes.Load(query); ok {
+		b, ok := v.(promql.Batchable)
+		return b, ok
+	}
+	b, ok := promql.Batch(query)
+	if s.shaped.Add(1) > maxRemembered {
+		s.shapes.Clear()
+		s.shaped.Store(0)
+	}
+	if ok {
+		s.shapes.Store(query, b)
+	} else {
+		s.shapes.Store(query, false)
+	}
+	return b, ok
 }
 
 // New returns a batching source over src.
@@ -292,8 +317,11 @@ func detach(calls []*call) (context.Context, context.CancelFunc) {
 
 // RangeGroups runs a range query, batched with the same-shaped queries of its peers.
 func (s *Source) RangeGroups(ctx context.Context, query string, start, end time.Time, step time.Duration) ([]source.Group, source.Stats, error) {
-	b, ok := promql.Batch(query)
-	if !ok || peers(ctx) < 2 {
+	if peers(ctx) < 2 {
+		return s.Source.RangeGroups(ctx, query, start, end, step)
+	}
+	b, ok := s.shapeOf(query)
+	if !ok {
 		return s.Source.RangeGroups(ctx, query, start, end, step)
 	}
 	shape := fmt.Sprintf("range|%s|%d|%d", b.Key, step.Milliseconds(), source.LookbackDelta(ctx).Milliseconds())
@@ -313,7 +341,27 @@ func (s *Source) RangeGroups(ctx context.Context, query string, start, end time.
 		// Its batch's query has run before: when the cache holds its answer, read it
 		// now instead of waiting for peers (a refresh of past data).
 		if cv, ok := s.Source.(coverer); ok && cv.Covered(ctx, q, start, end, step) {
-			run(ctx, q, asIs, []*call{c})
+			// Peers reading the same batch at once share one read of it.
+			type answer struct {
+				groups []source.Group
+				st     source.Stats
+			}
+			key := fmt.Sprintf("%s|%d|%d|%d", q, start.UnixMilli(), end.UnixMilli(), step.Milliseconds())
+			v, err, shared := s.reads.Do(key, func() (any, error) {
+				g, st, err := s.Source.RangeGroups(context.WithoutCancel(ctx), q, start, end, step)
+				return answer{g, st}, err
+			})
+			a, _ := v.(answer)
+			if shared {
+				a.st.Requests, a.st.CacheHits = 0, 0
+			}
+			share([]*call{c}, a.st, err, func(c *call) {
+				for _, g := range a.groups {
+					if ls, mine := owned(c.b, asIs, g.Labels); mine {
+						c.groups = append(c.groups, source.Group{Labels: ls, Series: g.Series})
+					}
+				}
+			})
 			return c.groups, c.stats, c.err
 		}
 	}
@@ -326,7 +374,10 @@ func (s *Source) RangeGroups(ctx context.Context, query string, start, end time.
 
 // Range runs a range query that yields at most one series, batched like RangeGroups.
 func (s *Source) Range(ctx context.Context, query string, start, end time.Time, step time.Duration) (source.Series, source.Stats, error) {
-	if _, ok := promql.Batch(query); !ok || peers(ctx) < 2 {
+	if peers(ctx) < 2 {
+		return s.Source.Range(ctx, query, start, end, step)
+	}
+	if _, ok := s.shapeOf(query); !ok {
 		return s.Source.Range(ctx, query, start, end, step)
 	}
 	groups, st, err := s.RangeGroups(ctx, query, start, end, step)
@@ -352,8 +403,11 @@ type timesSource interface {
 // the same-shaped probes of its peers when the source can label them.
 func (s *Source) SampleTimes(ctx context.Context, query string, t time.Time) ([][]int64, error) {
 	ts, labelled := s.Source.(timesSource)
-	b, ok := promql.Batch(query)
-	if !ok || !labelled || peers(ctx) < 2 {
+	if !labelled || peers(ctx) < 2 {
+		return s.Source.SampleTimes(ctx, query, t)
+	}
+	b, ok := s.shapeOf(query)
+	if !ok {
 		return s.Source.SampleTimes(ctx, query, t)
 	}
 	shape := "times|" + b.Key

@@ -663,11 +663,12 @@ func (p *point) UnmarshalJSON(b []byte) error {
 // parseTime parses a time in seconds since the epoch ("1435781451.781") to milliseconds,
 // exactly when it is written in decimals.
 func parseTime(s string) (int64, error) {
-	bad := fmt.Errorf("time %q is not a number of seconds", s)
+	in := s
+	bad := func() error { return fmt.Errorf("time %q is not a number of seconds", in) }
 	if strings.ContainsAny(s, "eE") {
 		f, err := strconv.ParseFloat(s, 64)
 		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || math.Abs(f) > 1e15 {
-			return 0, bad
+			return 0, bad()
 		}
 		return int64(math.Round(f * 1000)), nil
 	}
@@ -676,12 +677,12 @@ func parseTime(s string) (int64, error) {
 	whole, frac, _ := strings.Cut(s, ".")
 	sec, err := strconv.ParseUint(whole, 10, 63)
 	if err != nil || sec > 1e12 {
-		return 0, bad
+		return 0, bad()
 	}
 	var ms uint64
 	if frac != "" {
 		if ms, err = strconv.ParseUint((frac + "00")[:3], 10, 16); err != nil || strings.Trim(frac, "0123456789") != "" {
-			return 0, bad
+			return 0, bad()
 		}
 	}
 	t := int64(sec)*1000 + int64(ms)

@@ -44,6 +44,7 @@ type Source struct {
 
 	mu         sync.Mutex
 	open       map[string]*pending
+	recent     map[string]keptRead         // reads of whole cached batches, for readKeep
 	parts      map[string]map[string]*part // shape → tuple → its part
 	remembered int
 
@@ -51,6 +52,49 @@ type Source struct {
 	reads           singleflight.Group // reads of whole cached batches, shared
 	shapes          sync.Map           // query → its Batchable, or false
 	shaped          atomic.Int64       // entries of shapes
+}
+
+// answer is a batched range query's answer, read-only.
+type answer struct {
+	groups []source.Group
+	st     source.Stats
+}
+
+// readKeep is how long a read of a whole cached batch serves the peers that ask for it
+// after it: the SLOs of one query do not all arrive at once.
+const readKeep = 2 * time.Second
+
+// maxReads bounds the reads kept.
+const maxReads = 32
+
+// recentRead returns the answer of a read of key made within readKeep.
+func (s *Source) recentRead(key string) (answer, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.recent[key]
+	if !ok || time.Since(r.at) > readKeep {
+		return answer{}, false
+	}
+	r.a.st.Requests, r.a.st.CacheHits = 0, 0
+	return r.a, true
+}
+
+// keepRead keeps the answer of a read of key for readKeep, dropping older reads.
+func (s *Source) keepRead(key string, a answer) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for k, r := range s.recent {
+		if time.Since(r.at) > readKeep || len(s.recent) >= maxReads {
+			delete(s.recent, k)
+		}
+	}
+	s.recent[key] = keptRead{a: a, at: time.Now()}
+}
+
+// keptRead is a kept read and when it was made.
+type keptRead struct {
+	a  answer
+	at time.Time
 }
 
 // shapeOf returns promql.Batch of query, remembered: the same queries come back on
@@ -75,7 +119,7 @@ func (s *Source) shapeOf(query string) (promql.Batchable, bool) {
 
 // New returns a batching source over src.
 func New(src engine.Source) *Source {
-	return &Source{Source: src, open: map[string]*pending{}, parts: map[string]map[string]*part{}}
+	return &Source{Source: src, open: map[string]*pending{}, parts: map[string]map[string]*part{}, recent: map[string]keptRead{}}
 }
 
 // peersKey is the context key of WithPeers.
@@ -341,14 +385,16 @@ func (s *Source) RangeGroups(ctx context.Context, query string, start, end time.
 		// Its batch's query has run before: when the cache holds its answer, read it
 		// now instead of waiting for peers (a refresh of past data).
 		if cv, ok := s.Source.(coverer); ok && cv.Covered(ctx, q, start, end, step) {
-			// Peers reading the same batch at once share one read of it.
-			type answer struct {
-				groups []source.Group
-				st     source.Stats
-			}
+			// Peers reading the same batch at once, or within a moment, share one read.
 			key := fmt.Sprintf("%s|%d|%d|%d", q, start.UnixMilli(), end.UnixMilli(), step.Milliseconds())
 			v, err, shared := s.reads.Do(key, func() (any, error) {
+				if a, ok := s.recentRead(key); ok {
+					return a, nil
+				}
 				g, st, err := s.Source.RangeGroups(context.WithoutCancel(ctx), q, start, end, step)
+				if err == nil {
+					s.keepRead(key, answer{g, st})
+				}
 				return answer{g, st}, err
 			})
 			a, _ := v.(answer)

@@ -77,9 +77,9 @@ type perSeries struct {
 // (scrapes missed for longer) are looked up again over the whole gap bound.
 const ShortLookback = 5 * time.Minute
 
-// maxHoleQueries bounds the follow-up lookups of missed boundaries in one fetch (one per
-// boundary, for every series missed there); beyond it the whole fetch is asked again with
-// the gap bound.
+// maxHoleQueries bounds the follow-up lookups of missed boundaries in one fetch (one range
+// query per run of consecutive boundaries, for every series); beyond it the whole fetch is
+// asked again with the gap bound.
 const maxHoleQueries = 8
 
 // lookback is the range of the first last-value lookup: ShortLookback, or three scrape
@@ -91,8 +91,8 @@ func (e *Engine) lookback() time.Duration {
 // lastValues reads the last value of every series of selector at each boundary of b,
 // looked up at most the gap bound back: first over the short lookback, then again over
 // the gap bound at the boundaries where a series had no sample in the lookback but has
-// values after (and before, or it may have had one within the bound): one lookup per such
-// boundary, or the whole fetch again when there are many.
+// values after (and before, or it may have had one within the bound): one lookup per run
+// of such boundaries, or the whole fetch again when there are many runs.
 func (e *Engine) lastValues(ctx context.Context, selector string, b *series.Buckets) ([]source.Group, source.Stats, error) {
 	gap, lb := e.gap(), e.lookback()
 	q, err := promql.LastValues(selector, lb)
@@ -111,7 +111,8 @@ func (e *Engine) lastValues(ctx context.Context, selector string, b *series.Buck
 	if err != nil {
 		return nil, st, err
 	}
-	if len(holes) > maxHoleQueries {
+	runs := runsOf(holes)
+	if len(runs) > maxHoleQueries {
 		again, ast, err := e.Source.RangeGroups(ctx, full, b.Start, b.End(), b.Step)
 		st.Add(ast)
 		return again, st, err
@@ -121,25 +122,30 @@ func (e *Engine) lastValues(ctx context.Context, selector string, b *series.Buck
 		byKey[labelsKey(gr.Labels)] = g
 	}
 	copied := map[int]bool{}
-	for _, i := range holes {
-		at := b.Start.Add(time.Duration(i) * b.Step)
-		found, ast, err := e.Source.RangeGroups(ctx, full, at, at, b.Step)
+	for _, r := range runs {
+		found, ast, err := e.Source.RangeGroups(ctx, full, b.Start.Add(time.Duration(r[0])*b.Step), b.Start.Add(time.Duration(r[1])*b.Step), b.Step)
 		st.Add(ast)
 		if err != nil {
 			return nil, st, err
 		}
 		for _, f := range found {
 			g, ok := byKey[labelsKey(f.Labels)]
-			if !ok || len(f.Present) == 0 || !f.Present[0] || groups[g].Present[i] {
+			if !ok {
 				continue
 			}
 			gr := &groups[g]
-			if !copied[g] {
-				// The answer may be shared (the cache, a batch): fill a copy.
-				gr.Values, gr.Present = slices.Clone(gr.Values), slices.Clone(gr.Present)
-				copied[g] = true
+			for k := range f.Values {
+				i := r[0] + k
+				if i >= len(gr.Present) || gr.Present[i] || k >= len(f.Present) || !f.Present[k] {
+					continue
+				}
+				if !copied[g] {
+					// The answer may be shared (the cache, a batch): fill a copy.
+					gr.Values, gr.Present = slices.Clone(gr.Values), slices.Clone(gr.Present)
+					copied[g] = true
+				}
+				gr.Values[i], gr.Present[i] = f.Values[k], true
 			}
-			gr.Values[i], gr.Present[i] = f.Values[0], true
 		}
 	}
 	return groups, st, nil
@@ -174,6 +180,19 @@ func missedBoundaries(groups []source.Group) []int {
 	}
 	sort.Ints(out)
 	return out
+}
+
+// runsOf groups sorted boundary indexes into runs of consecutive ones, [first, last].
+func runsOf(is []int) [][2]int {
+	var runs [][2]int
+	for _, i := range is {
+		if n := len(runs); n > 0 && runs[n-1][1] == i-1 {
+			runs[n-1][1] = i
+			continue
+		}
+		runs = append(runs, [2]int{i, i})
+	}
+	return runs
 }
 
 // labelsKey identifies a series by its labels.

@@ -92,34 +92,41 @@ func (e *Engine) Status(ctx context.Context, s *slo.SLO, at time.Time) (*Status,
 }
 
 // MaxFineBurnWindow is the longest burn window status reads from minute buckets alone;
-// longer ones (the ticket alerts' 1d and 3d) are read like the SLO window.
-const MaxFineBurnWindow = 6 * time.Hour
+// longer ones (6h, the ticket alerts' 1d and 3d) are read like the SLO window: hourly
+// buckets for the body, minute buckets for the ends.
+const MaxFineBurnWindow = time.Hour
 
-// fineSpan is how far back status reads minute buckets: the status burn windows and the
-// SLO's alert windows up to MaxFineBurnWindow.
+// fineSpan is how far back status reads minute buckets: the burn windows up to
+// MaxFineBurnWindow (the status table's and the SLO's alert windows).
 func fineSpan(s *slo.SLO) time.Duration {
-	span := slices.Max(StatusBurnWindows)
-	for _, bw := range s.Alerting() {
-		for _, w := range []time.Duration{bw.Long, bw.Short} {
-			if w <= MaxFineBurnWindow {
-				span = max(span, w)
-			}
+	var span time.Duration
+	for _, w := range burnWindows(s) {
+		if w <= MaxFineBurnWindow {
+			span = max(span, w)
 		}
 	}
-	return span
+	return max(span, MaxFineBurnWindow)
+}
+
+// burnWindows are the windows status computes burn rates over: the status table's and
+// those of the SLO's alerts.
+func burnWindows(s *slo.SLO) []time.Duration {
+	ws := slices.Clone(StatusBurnWindows)
+	for _, bw := range s.Alerting() {
+		ws = append(ws, bw.Long, bw.Short)
+	}
+	return ws
 }
 
 // longWindows sums, from hourly buckets and the minute buckets of their partial hours,
-// the SLO window (from, st.At] and every alert window longer than the minute buckets
-// reach; it returns the SLO window's counts and keeps the alert windows' in st.long.
+// the SLO window (from, st.At] and every burn window longer than the minute buckets
+// reach; it returns the SLO window's counts and keeps the burn windows' in st.long.
 func (e *Engine) longWindows(ctx context.Context, s *slo.SLO, from time.Time, st *Status) (series.Counts, error) {
 	fine := st.Fetched.Buckets
 	froms := []time.Time{from}
-	for _, bw := range s.Alerting() {
-		for _, w := range []time.Duration{bw.Long, bw.Short} {
-			if t := st.At.Add(-w); t.Before(fine.Start) && !slices.Contains(froms, t) {
-				froms = append(froms, t)
-			}
+	for _, w := range burnWindows(s) {
+		if t := st.At.Add(-w); t.Before(fine.Start) && !slices.Contains(froms, t) {
+			froms = append(froms, t)
 		}
 	}
 	counts, err := e.coarseWindows(ctx, s, fine, froms, st.At, st)

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"math"
+	"slices"
 	"testing"
 	"time"
 
@@ -219,8 +220,9 @@ func TestStatusIndicatorShapes(t *testing.T) {
 	}
 }
 
-// TestLongBurnWindowsReadCoarsely checks that status reads the ticket alerts' 1d and 3d
-// burn windows from hourly buckets plus the minute buckets of their partial hours, with
+// TestLongBurnWindowsReadCoarsely checks that status reads the burn windows longer than
+// an hour (6h, the ticket alerts' 2h, 1d and 3d) from hourly buckets plus the minute
+// buckets of their partial hours, with
 // the same counts as minute buckets over the whole window, on traffic scraped every 30 s
 // off the minute grid, with a process restart, a missed scrape and an error rate that
 // changes by the day; and that it asks for far fewer points.
@@ -242,8 +244,8 @@ func TestLongBurnWindowsReadCoarsely(t *testing.T) {
 	for _, at := range []time.Time{now.Add(-37 * time.Minute), now.Add(-2 * time.Hour)} {
 		st, err := e.Status(ctx, s, at)
 		require.NoError(t, err)
-		require.Len(t, st.long, 2, "the 1d and 3d windows are read coarsely")
-		r, err := e.RollingCounts(ctx, s, at, at, time.Minute, []time.Duration{uDay, 3 * uDay})
+		require.Len(t, st.long, 4, "the 2h, 6h, 1d and 3d windows are read coarsely")
+		r, err := e.RollingCounts(ctx, s, at, at, time.Minute, []time.Duration{2 * time.Hour, 6 * time.Hour, uDay, 3 * uDay})
 		require.NoError(t, err)
 		for i, w := range r.Windows {
 			fine := r.Counts[i][len(r.Times)-1]
@@ -253,6 +255,14 @@ func TestLongBurnWindowsReadCoarsely(t *testing.T) {
 			sli, _ := budget.SLI(fine)
 			near(t, budget.BurnRate(sli, s.Target()), st.burn(w).Rate, "burn rate over %s", w)
 		}
-		require.Less(t, st.Fetched.Buckets.Len(), 8*60, "minute buckets cover the short windows only")
+		require.Less(t, st.Fetched.Buckets.Len(), 2*60, "minute buckets cover the windows up to an hour only")
+		for _, b := range st.Burns {
+			if b.Window == time.Hour {
+				continue // read from minute buckets
+			}
+			cw := r.Counts[slices.Index(r.Windows, b.Window)]
+			sli, _ := budget.SLI(cw[len(r.Times)-1])
+			near(t, budget.BurnRate(sli, s.Target()), b.Rate, "status burn rate over %s", b.Window)
+		}
 	}
 }

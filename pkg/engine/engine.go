@@ -312,8 +312,8 @@ func (e *Engine) sampleTimesCached(ctx context.Context, query string, at time.Ti
 	return got, nil
 }
 
-// maxProbes bounds the cached raw-sample probes.
-const maxProbes = 4096
+// maxProbes bounds the cached raw-sample probes and peaks: a few per SLO, for thousands of SLOs.
+const maxProbes = 32768
 
 // edgeLookahead is how far past the end of a fetch fine buckets are read, for the
 // sample after the last edge.

@@ -68,7 +68,7 @@ func (c *cache) get(key string) (chunkResult, bool) {
 // holds at most its size. An entry larger than the whole cache is not kept. val is not
 // changed (it may be shared); the cache keeps its own list of series with shared labels.
 func (c *cache) put(key string, val chunkResult) {
-	stored := chunkResult{from: val.from, to: val.to, series: slices.Clone(val.series)}
+	stored := chunkResult{from: val.from, to: val.to, series: slices.Clone(val.series), spans: slices.Clone(val.spans)}
 	size := entryBytes(key, stored)
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -160,7 +160,7 @@ func (c *cache) size() int64 {
 // entryBytes estimates the bytes a cached chunk holds apart from its label sets: its key,
 // the bookkeeping, and each series' values and presence bits by their capacity.
 func entryBytes(key string, val chunkResult) int64 {
-	n := entryOverhead + int64(len(key)) + int64(cap(val.series))*seriesSize
+	n := entryOverhead + int64(len(key)) + int64(cap(val.series))*seriesSize + int64(cap(val.spans))*16
 	for _, sr := range val.series {
 		n += int64(cap(sr.values))*8 + int64(cap(sr.present))*8
 	}

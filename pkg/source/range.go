@@ -1,6 +1,7 @@
 package source
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -70,10 +71,62 @@ type chunk struct {
 	offset      int
 }
 
-// chunkResult is what one chunk yields: the values of each series it returned.
+// chunkResult is what one chunk yields: the values of each series it returned. A cached
+// result may join the answers of several requests within one chunk: spans then lists
+// the stretches of the grid they covered (inclusive, sorted, apart); nil means all of
+// from..to.
 type chunkResult struct {
 	from, to int64
 	series   []seriesResult
+	spans    [][2]int64
+}
+
+// span returns the stretch of r's grid, fetched in one go, that holds t, ok false when
+// none does.
+func (r chunkResult) span(t int64) ([2]int64, bool) {
+	if r.spans == nil {
+		return [2]int64{r.from, r.to}, r.from <= t && t <= r.to
+	}
+	for _, sp := range r.spans {
+		if sp[0] <= t && t <= sp[1] {
+			return sp, true
+		}
+	}
+	return [2]int64{}, false
+}
+
+// covers tells whether r holds every point from..to.
+func (r chunkResult) covers(from, to int64) bool {
+	sp, ok := r.span(from)
+	return ok && sp[1] >= to
+}
+
+// joined returns the results a (cached) and b (just fetched) of one chunk as one: on the
+// grid from the earlier start to the later end, with the stretches each covered; b's
+// points win where they overlap.
+func joined(a, b chunkResult, step int64) chunkResult {
+	out := mergeParts(chunk{from: min(a.from, b.from), to: max(a.to, b.to)}, step, []chunkResult{a, b})
+	spans := append(spansOf(a), spansOf(b)...)
+	slices.SortFunc(spans, func(x, y [2]int64) int { return cmp.Compare(x[0], y[0]) })
+	for _, sp := range spans {
+		if n := len(out.spans); n > 0 && sp[0] <= out.spans[n-1][1]+step {
+			out.spans[n-1][1] = max(out.spans[n-1][1], sp[1])
+			continue
+		}
+		out.spans = append(out.spans, sp)
+	}
+	if len(out.spans) == 1 && out.spans[0] == [2]int64{out.from, out.to} {
+		out.spans = nil
+	}
+	return out
+}
+
+// spansOf returns the stretches r covers.
+func spansOf(r chunkResult) [][2]int64 {
+	if r.spans == nil {
+		return [][2]int64{{r.from, r.to}}
+	}
+	return slices.Clone(r.spans)
 }
 
 // seriesResult is one series of a chunk, on the chunk's grid, stored compactly: its
@@ -380,13 +433,14 @@ func (c *Client) prefix(run *rangeRun, ch chunk) (chunkResult, bool) {
 		return chunkResult{}, false
 	}
 	r, ok := c.cache.get(cacheKey(run.key, run.st, run.phase, ch.n))
-	if !ok || r.from > ch.from || r.to < ch.from || r.to >= ch.to {
+	if !ok {
 		return chunkResult{}, false
 	}
-	if r.from < ch.from {
-		r = mergeParts(chunk{from: ch.from, to: r.to}, run.st, []chunkResult{shift(r, ch.from, run.st)})
+	sp, ok := r.span(ch.from)
+	if !ok || sp[1] >= ch.to {
+		return chunkResult{}, false
 	}
-	return r, true
+	return mergeParts(chunk{from: ch.from, to: sp[1]}, run.st, []chunkResult{shift(r, ch.from, run.st)}), true
 }
 
 // shift returns r without its points before from.
@@ -523,7 +577,7 @@ func (c *Client) storeFetched(run *rangeRun) {
 		}
 		if ch.to < run.cutoff {
 			if run.restOf[i] < 0 {
-				c.cache.put(cacheKey(run.key, run.st, run.phase, ch.n), run.results[i])
+				c.store(run, ch.n, run.results[i])
 				continue
 			}
 		}
@@ -538,8 +592,22 @@ func (c *Client) storeFetched(run *rangeRun) {
 		if last < from {
 			continue
 		}
-		c.cache.put(cacheKey(run.key, run.st, run.phase, ch.n), mergeParts(chunk{from: from, to: last}, run.st, parts))
+		c.store(run, ch.n, mergeParts(chunk{from: from, to: last}, run.st, parts))
 	}
+}
+
+// store caches r as chunk n of the run's query, joined with what the cache holds of that
+// chunk: requests for different stretches of one chunk (a window's start and its end)
+// keep each other's points.
+func (c *Client) store(run *rangeRun, n int64, r chunkResult) {
+	key := cacheKey(run.key, run.st, run.phase, n)
+	if old, ok := c.cache.get(key); ok {
+		if old.covers(r.from, r.to) {
+			return // nothing new
+		}
+		r = joined(old, r, run.st)
+	}
+	c.cache.put(key, r)
 }
 
 // cacheKey identifies an aligned chunk of a query on a grid (step and phase).
@@ -553,7 +621,7 @@ func (c *Client) cached(query string, step, phase int64, ch chunk) (chunkResult,
 		return chunkResult{}, false
 	}
 	r, ok := c.cache.get(cacheKey(query, step, phase, ch.n))
-	if !ok || r.from > ch.from || r.to < ch.to {
+	if !ok || !r.covers(ch.from, ch.to) {
 		return chunkResult{}, false
 	}
 	return r, true

@@ -449,6 +449,43 @@ func TestRangeCacheNewestChunkWholeUnlessPointwise(t *testing.T) {
 	assert.Equal(t, float64(start.Add(200*step).Unix()), reqs[3].start, "the newest chunk is fetched from its start")
 }
 
+// Two stretches of one chunk asked for apart (a window's first hour and its last) both
+// stay cached, and a request within either is served from the cache; one that spans the
+// gap between them is fetched.
+func TestRangeCacheKeepsStretchesOfOneChunk(t *testing.T) {
+	f := newFake(t)
+	f.series = 2
+	step := time.Minute
+	base := epoch.Add(500 * 100 * step)
+	now := base.Add(1000 * step)
+	c := setup(t, f, Config{MaxPoints: 100, CacheEntries: 10, Now: func() time.Time { return now }})
+	ctx := context.Background()
+	first := [2]time.Time{base.Add(3 * step), base.Add(20 * step)}
+	last := [2]time.Time{base.Add(60 * step), base.Add(90 * step)}
+	want := map[[2]time.Time][]Group{}
+	for _, r := range [][2]time.Time{first, last} {
+		g, st, err := c.RangeGroups(ctx, "x", r[0], r[1], step)
+		require.NoError(t, err)
+		require.Equal(t, 1, st.Requests)
+		want[r] = g
+	}
+	for _, r := range [][2]time.Time{first, last, {first[0].Add(step), first[1]}, {last[0], last[1].Add(-5 * step)}} {
+		g, st, err := c.RangeGroups(ctx, "x", r[0], r[1], step)
+		require.NoError(t, err)
+		assert.Zero(t, st.Requests, "%v is served from the cache", r)
+		fresh := setup(t, f, Config{MaxPoints: 100, Now: func() time.Time { return now }})
+		w, _, err := fresh.RangeGroups(ctx, "x", r[0], r[1], step)
+		require.NoError(t, err)
+		assert.Equal(t, w, g, "%v", r)
+	}
+	_, st, err := c.RangeGroups(ctx, "x", first[0], last[1], step)
+	require.NoError(t, err)
+	assert.Equal(t, 1, st.Requests, "the gap between the stretches is not in the cache")
+	_, st, err = c.RangeGroups(ctx, "x", first[0], last[1], step)
+	require.NoError(t, err)
+	assert.Zero(t, st.Requests, "now all of it is")
+}
+
 // series returns the last whole step before now.
 func series(now time.Time, step time.Duration) time.Time { return now.Truncate(step) }
 

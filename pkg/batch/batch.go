@@ -58,6 +58,28 @@ type Source struct {
 type answer struct {
 	groups []source.Group
 	st     source.Stats
+	// byTuple holds each value tuple's groups as its queries see them.
+	byTuple map[string][]source.Group
+}
+
+// index returns a with its groups filed by the value tuple of b's labels, with the
+// labels b's query would have: one pass for all the peers that read it.
+func index(a answer, b promql.Batchable, asIs bool) answer {
+	a.byTuple = map[string][]source.Group{}
+	for _, g := range a.groups {
+		if asIs {
+			a.byTuple[strings.Join(b.Values, "\x00")] = append(a.byTuple[strings.Join(b.Values, "\x00")], g)
+			continue
+		}
+		t, ok := promql.Tuple(b.Labels, g.Labels)
+		if !ok {
+			continue
+		}
+		ls, _ := owned(promql.Batchable{Labels: b.Labels, Values: t, Widened: b.Widened}, false, g.Labels)
+		k := strings.Join(t, "\x00")
+		a.byTuple[k] = append(a.byTuple[k], source.Group{Labels: ls, Series: g.Series})
+	}
+	return a
 }
 
 // readKeep is how long a read of a whole cached batch serves the peers that ask for it
@@ -393,20 +415,18 @@ func (s *Source) RangeGroups(ctx context.Context, query string, start, end time.
 				}
 				g, st, err := s.Source.RangeGroups(context.WithoutCancel(ctx), q, start, end, step)
 				if err == nil {
-					s.keepRead(key, answer{g, st})
+					a := index(answer{groups: g, st: st}, c.b, asIs)
+					s.keepRead(key, a)
+					return a, nil
 				}
-				return answer{g, st}, err
+				return answer{groups: g, st: st}, err
 			})
 			a, _ := v.(answer)
 			if shared {
 				a.st.Requests, a.st.CacheHits = 0, 0
 			}
 			share([]*call{c}, a.st, err, func(c *call) {
-				for _, g := range a.groups {
-					if ls, mine := owned(c.b, asIs, g.Labels); mine {
-						c.groups = append(c.groups, source.Group{Labels: ls, Series: g.Series})
-					}
-				}
+				c.groups = slices.Clone(a.byTuple[c.tuple()]) // the caller may fill in its own copy
 			})
 			return c.groups, c.stats, c.err
 		}

@@ -357,14 +357,8 @@ func (f *fakeSource) Range(ctx context.Context, query string, start, end time.Ti
 	if err != nil {
 		return source.Series{}, st, err
 	}
-	switch len(groups) {
-	case 0:
-		n := int(end.Sub(start)/step) + 1
-		return source.Series{Start: start, Step: step, Values: make([]float64, n), Present: make([]bool, n)}, st, nil
-	case 1:
-		return groups[0].Series, st, nil
-	}
-	return source.Series{}, st, fmt.Errorf("range query %q: %w", query, &source.ManySeriesError{N: len(groups)})
+	one, err := source.OneSeries(query, groups, start, end, step)
+	return one, st, err
 }
 
 // RangeGroups runs a range query and returns every series it yields.

@@ -226,14 +226,21 @@ func (c *Client) Range(ctx context.Context, query string, start, end time.Time, 
 	if err != nil {
 		return Series{}, stats, err
 	}
+	s, err := OneSeries(query, groups, start, end, step)
+	return s, stats, err
+}
+
+// OneSeries returns the one series of a range query's answer: an empty one on the grid
+// start..end when there is none, an error when there are more.
+func OneSeries(query string, groups []Group, start, end time.Time, step time.Duration) (Series, error) {
 	switch len(groups) {
 	case 0:
 		n := int(end.Sub(start)/step) + 1
-		return Series{Start: start, Step: step, Values: make([]float64, n), Present: make([]bool, n)}, stats, nil
+		return Series{Start: start, Step: step, Values: make([]float64, n), Present: make([]bool, n)}, nil
 	case 1:
-		return groups[0].Series, stats, nil
+		return groups[0].Series, nil
 	}
-	return Series{}, stats, fmt.Errorf("range query %q: %w", query, tooMany(len(groups)))
+	return Series{}, fmt.Errorf("range query %q: %w", query, tooMany(len(groups)))
 }
 
 // RangeGroups runs a range query like Range but returns every series it yields, each with

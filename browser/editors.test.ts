@@ -97,26 +97,30 @@ describeIfChromium('editors in Chromium', () => {
     expect(await description.innerText()).toMatch(/one row per SLO/);
     expect(await page.getByLabel('Window', { exact: true }).count()).toBe(0);
 
-    const pickType = async (label: string) => {
+    // Pick a query type and wait, as a user does, until the editor shows what that type
+    // says of itself: the options below render with it.
+    const pickType = async (label: string, says: RegExp) => {
       await page.locator('#nines-query-type').click();
       await page.getByRole('option', { name: new RegExp(`^${label}`) }).click();
+      await description.filter({ hasText: says }).waitFor();
     };
 
-    await pickType('History');
+    await pickType('History', /past windows/);
     expect(await description.innerText()).toMatch(/past windows/);
     for (const label of ['Periods', 'Share', 'Time zone', 'Window']) {
       expect(await page.getByLabel(label, { exact: true }).isVisible()).toBe(true);
     }
     expect(await page.getByLabel('Signal', { exact: true }).count()).toBe(0);
 
-    await pickType('Happiness');
+    await pickType('Happiness', /unhappy users/);
     expect(await description.innerText()).toMatch(/unhappy users/);
     for (const label of ['Signal', 'Interval', 'Max lag']) {
       expect(await page.getByLabel(label, { exact: true }).isVisible()).toBe(true);
     }
     expect(await page.getByLabel('Periods', { exact: true }).count()).toBe(0);
 
-    await pickType('SLI');
+    await pickType('SLI', /Time series of the SLI/);
+    await page.getByLabel('Window', { exact: true }).waitFor();
     expect(await page.getByLabel('Window', { exact: true }).isVisible()).toBe(true);
     expect(await page.getByLabel('Signal', { exact: true }).count()).toBe(0);
   });

@@ -152,7 +152,7 @@ describeIfChromium('editors in Chromium', () => {
     await page.getByText('List', { exact: true }).waitFor();
     await page.getByRole('radio', { name: 'Services' }).click();
     const preview = page.getByRole('region', { name: 'Preview of values' });
-    await preview.waitFor();
+    await preview.getByText('search', { exact: true }).waitFor(); // the values come from GET slos
     expect(await preview.getByRole('listitem').allInnerTexts()).toEqual(['checkout', 'search']);
     await page.getByRole('radio', { name: 'Owners' }).click();
     await page.getByText('team-search', { exact: true }).waitFor();

@@ -68,7 +68,8 @@ func index(a answer, b promql.Batchable, asIs bool) answer {
 	a.byTuple = map[string][]source.Group{}
 	for _, g := range a.groups {
 		if asIs {
-			a.byTuple[strings.Join(b.Values, "\x00")] = append(a.byTuple[strings.Join(b.Values, "\x00")], g)
+			k := strings.Join(b.Values, "\x00")
+			a.byTuple[k] = append(a.byTuple[k], g)
 			continue
 		}
 		t, ok := promql.Tuple(b.Labels, g.Labels)
@@ -395,12 +396,9 @@ func (s *Source) RangeGroups(ctx context.Context, query string, start, end time.
 	c := &call{ctx: ctx, b: b, done: make(chan struct{})}
 	run := func(ctx context.Context, q string, asIs bool, calls []*call) {
 		groups, st, err := s.Source.RangeGroups(ctx, q, start, end, step)
+		a := index(answer{groups: groups, st: st}, calls[0].b, asIs)
 		share(calls, st, err, func(c *call) {
-			for _, g := range groups {
-				if ls, mine := owned(c.b, asIs, g.Labels); mine {
-					c.groups = append(c.groups, source.Group{Labels: ls, Series: g.Series})
-				}
-			}
+			c.groups = slices.Clone(a.byTuple[c.tuple()]) // the caller may fill in its own copy
 		})
 	}
 	if q, asIs, ok := s.known(shape, c); ok {

@@ -65,21 +65,25 @@ func newEngine(t *testing.T, url string, batched bool) (*engine.Engine, *batch.S
 }
 
 // statuses computes every SLO's status at once, as the plugin does for a status panel.
-func statuses(t *testing.T, e *engine.Engine, slos []*slo.SLO, at time.Time) []*engine.Status {
+func statuses(e *engine.Engine, slos []*slo.SLO, at time.Time) ([]*engine.Status, error) {
 	ctx := batch.WithPeers(context.Background(), len(slos))
 	out := make([]*engine.Status, len(slos))
+	errs := make([]error, len(slos))
 	var wg sync.WaitGroup
 	for i, s := range slos {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			st, err := e.Status(ctx, s, at)
-			require.NoError(t, err, s.Name)
-			out[i] = st
+			out[i], errs[i] = e.Status(ctx, s, at)
 		}()
 	}
 	wg.Wait()
-	return out
+	for i, err := range errs {
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", slos[i].Name, err)
+		}
+	}
+	return out, nil
 }
 
 // TestBatchedFiguresEqual checks, on a real Prometheus, that the SLOs batched into grouped
@@ -98,8 +102,10 @@ func TestBatchedFiguresEqual(t *testing.T) {
 		t.Run(at.Format(time.RFC3339), func(t *testing.T) {
 			alone, _ := newEngine(t, prom.URL, false)
 			batched, bs := newEngine(t, prom.URL, true)
-			want := statuses(t, alone, slos, at)
-			got := statuses(t, batched, slos, at)
+			want, err := statuses(alone, slos, at)
+			require.NoError(t, err)
+			got, err := statuses(batched, slos, at)
+			require.NoError(t, err)
 			var reqAlone, reqBatched int
 			for i, s := range slos {
 				w, g := want[i], got[i]
@@ -121,18 +127,23 @@ func TestBatchedFiguresEqual(t *testing.T) {
 			// query (so their chunks come from the cache or from requests in flight),
 			// with the same figures.
 			var wg sync.WaitGroup
-			for v := 0; v < 3; v++ {
+			agains := make([][]*engine.Status, 3)
+			errs := make([]error, 3)
+			for v := range agains {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					again := statuses(t, batched, slos, at)
-					for i, s := range slos {
-						require.Equal(t, got[i].Counts, again[i].Counts, "%s: refreshed counts", s.Name)
-						require.ElementsMatch(t, got[i].Fetched.Queries, again[i].Fetched.Queries, "%s: refreshed queries", s.Name)
-					}
+					agains[v], errs[v] = statuses(batched, slos, at)
 				}()
 			}
 			wg.Wait()
+			for v, again := range agains {
+				require.NoError(t, errs[v])
+				for i, s := range slos {
+					require.Equal(t, got[i].Counts, again[i].Counts, "%s: refreshed counts", s.Name)
+					require.ElementsMatch(t, got[i].Fetched.Queries, again[i].Fetched.Queries, "%s: refreshed queries", s.Name)
+				}
+			}
 		})
 	}
 }

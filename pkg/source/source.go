@@ -260,12 +260,19 @@ func (c *Client) query(ctx context.Context, query string, t time.Time) (apiResul
 		return r, err
 	}
 	key := fmt.Sprintf("instant\x00%s\x00%d", query, t.UnixMilli())
-	leader := false
-	got, err, _ := c.flight.Do(key, func() (any, error) {
+	leader := false // set by the one caller whose function runs; read after its answer
+	wait := c.flight.DoChan(key, func() (any, error) {
 		leader = true
 		return send(ctx)
 	})
-	res, _ = got.(apiResult)
+	var err error
+	select {
+	case <-ctx.Done(): // each caller stops waiting at its own deadline, said as a request's
+		return res, op, c.fail(ctx, ctx, op, &answerError{kind: kindTransport, cause: ctx.Err()})
+	case got := <-wait:
+		res, _ = got.Val.(apiResult)
+		err = got.Err
+	}
 	if !leader {
 		c.metrics.sharedRequest()
 		if err != nil && ctx.Err() == nil && errors.Is(err, context.Canceled) {

@@ -786,3 +786,25 @@ func TestInFlightRequestsAreShared(t *testing.T) {
 	require.Len(t, results[0], 1)
 	require.Len(t, results[0][0].Values, 61)
 }
+
+// Callers of one instant query share its request, and each stops waiting at its own
+// deadline: a panel with a short timeout is not held by another's request.
+func TestSharedInstantQueryOwnDeadline(t *testing.T) {
+	f := newFake(t)
+	f.hang = true
+	c := setup(t, f, Config{Timeout: 10 * time.Second})
+	leader := make(chan error, 1)
+	go func() {
+		_, _, err := c.Instant(context.Background(), "up", epoch)
+		leader <- err
+	}()
+	require.Eventually(t, func() bool { return f.inFlight.Load() == 1 }, 5*time.Second, 5*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, _, err := c.Instant(ctx, "up", epoch)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "did not answer in time")
+	assert.Equal(t, int32(1), f.maxIn.Load(), "the second caller shared the first one's request")
+	f.once.Do(func() { close(f.release) })
+	require.Error(t, <-leader, "the hung request ends when the server lets go")
+}

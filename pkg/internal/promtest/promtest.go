@@ -13,8 +13,6 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
-	"io"
-	"io/fs"
 	"math"
 	"os"
 	"os/exec"
@@ -135,7 +133,7 @@ func start(samples *demo.Samples) (*Server, error) {
 		return nil, err
 	}
 	data := filepath.Join(s.dir, "data")
-	if err := copyDir(blocks, data); err != nil {
+	if err := testproc.CopyTree(blocks, data, false); err != nil {
 		s.Stop()
 		return nil, fmt.Errorf("promtest: copying blocks: %w", err)
 	}
@@ -279,35 +277,4 @@ func cachedBlocks(tool string, samples *demo.Samples) (string, error) {
 func hasBlocks(dir string) (bool, error) {
 	m, err := filepath.Glob(filepath.Join(dir, "*", "meta.json"))
 	return err == nil && len(m) > 0, err
-}
-
-// copyDir copies the regular files of the tree src into dst.
-func copyDir(src, dst string) error {
-	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, path)
-		target := filepath.Join(dst, rel)
-		if d.IsDir() {
-			return os.MkdirAll(target, 0o755)
-		}
-		if !d.Type().IsRegular() {
-			return nil
-		}
-		in, err := os.Open(path)
-		if err != nil {
-			return err
-		}
-		defer in.Close()
-		out, err := os.Create(target)
-		if err != nil {
-			return err
-		}
-		if _, err := io.Copy(out, in); err != nil {
-			out.Close()
-			return err
-		}
-		return out.Close()
-	})
 }

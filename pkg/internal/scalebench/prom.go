@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"io/fs"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -39,7 +38,7 @@ func StartPrometheus(bin, blocks string) (*Prometheus, error) {
 	}
 	p := &Prometheus{dir: dir}
 	data := filepath.Join(dir, "data")
-	if err := linkTree(blocks, data); err != nil {
+	if err := testproc.CopyTree(blocks, data, true); err != nil {
 		p.Stop()
 		return nil, fmt.Errorf("data folder from %s: %w", blocks, err)
 	}
@@ -67,38 +66,6 @@ func (p *Prometheus) Stop() {
 		p.proc.Stop()
 	}
 	_ = os.RemoveAll(p.dir)
-}
-
-// linkTree recreates the tree src in dst with hard links to its regular files (copies
-// where a link is refused). Prometheus never rewrites a block's files in place.
-func linkTree(src, dst string) error {
-	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, path)
-		target := filepath.Join(dst, rel)
-		if d.IsDir() {
-			return os.MkdirAll(target, 0o755)
-		}
-		if !d.Type().IsRegular() || os.Link(path, target) == nil {
-			return nil
-		}
-		in, err := os.Open(path)
-		if err != nil {
-			return err
-		}
-		defer in.Close()
-		out, err := os.Create(target)
-		if err != nil {
-			return err
-		}
-		if _, err := io.Copy(out, in); err != nil {
-			out.Close()
-			return err
-		}
-		return out.Close()
-	})
 }
 
 // Proxy is a reverse proxy in front of the metrics source that counts the requests it

@@ -66,19 +66,18 @@ type answer struct {
 // labels b's query would have: one pass for all the peers that read it.
 func index(a answer, b promql.Batchable, asIs bool) answer {
 	a.byTuple = map[string][]source.Group{}
+	own := strings.Join(b.Values, "\x00")
 	for _, g := range a.groups {
 		if asIs {
-			k := strings.Join(b.Values, "\x00")
-			a.byTuple[k] = append(a.byTuple[k], g)
+			a.byTuple[own] = append(a.byTuple[own], g)
 			continue
 		}
 		t, ok := promql.Tuple(b.Labels, g.Labels)
 		if !ok {
 			continue
 		}
-		ls, _ := owned(promql.Batchable{Labels: b.Labels, Values: t, Widened: b.Widened}, false, g.Labels)
 		k := strings.Join(t, "\x00")
-		a.byTuple[k] = append(a.byTuple[k], source.Group{Labels: ls, Series: g.Series})
+		a.byTuple[k] = append(a.byTuple[k], source.Group{Labels: ownLabels(b, g.Labels), Series: g.Series})
 	}
 	return a
 }
@@ -168,6 +167,7 @@ func (s *Source) Counts() (batches, joined int64) {
 type call struct {
 	ctx    context.Context
 	b      promql.Batchable
+	key    string // b.Values joined
 	done   chan struct{}
 	groups []source.Group
 	times  [][]int64
@@ -175,8 +175,13 @@ type call struct {
 	err    error
 }
 
+// newCall returns a call for the query b.
+func newCall(ctx context.Context, b promql.Batchable) *call {
+	return &call{ctx: ctx, b: b, key: strings.Join(b.Values, "\x00"), done: make(chan struct{})}
+}
+
 // tuple is the call's values as one string.
-func (c *call) tuple() string { return strings.Join(c.b.Values, "\x00") }
+func (c *call) tuple() string { return c.key }
 
 // pending is an open batch: the calls that joined it, their distinct values, and how to
 // run it; shape is its key without the time range, under which its parts are remembered.
@@ -393,7 +398,7 @@ func (s *Source) RangeGroups(ctx context.Context, query string, start, end time.
 	}
 	shape := fmt.Sprintf("range|%s|%d|%d", b.Key, step.Milliseconds(), source.LookbackDelta(ctx).Milliseconds())
 	key := fmt.Sprintf("%s|%d|%d", shape, start.UnixMilli(), end.UnixMilli())
-	c := &call{ctx: ctx, b: b, done: make(chan struct{})}
+	c := newCall(ctx, b)
 	run := func(ctx context.Context, q string, asIs bool, calls []*call) {
 		groups, st, err := s.Source.RangeGroups(ctx, q, start, end, step)
 		a := index(answer{groups: groups, st: st}, calls[0].b, asIs)
@@ -470,12 +475,12 @@ func (s *Source) SampleTimes(ctx context.Context, query string, t time.Time) ([]
 	}
 	shape := "times|" + b.Key
 	key := fmt.Sprintf("%s|%d", shape, t.UnixMilli())
-	c := &call{ctx: ctx, b: b, done: make(chan struct{})}
+	c := newCall(ctx, b)
 	err := s.join(shape, key, c, func(ctx context.Context, q string, asIs bool, calls []*call) {
 		got, err := ts.SampleTimesGroups(ctx, q, t)
 		share(calls, source.Stats{}, err, func(c *call) {
 			for _, g := range got {
-				if _, mine := owned(c.b, asIs, g.Labels); mine {
+				if mine(c.b, asIs, g.Labels) {
 					c.times = append(c.times, g.Times)
 				}
 			}
@@ -503,19 +508,21 @@ func share(calls []*call, st source.Stats, err error, give func(c *call)) {
 	}
 }
 
-// owned tells whether a series of a batched answer belongs to the query b, and returns
-// its labels as b's own query would have: without the labels the batch added. The answer
-// to b's query as it is (asIs) is all b's.
-func owned(b promql.Batchable, asIs bool, ls map[string]string) (map[string]string, bool) {
+// mine tells whether a series with labels ls of a batched answer belongs to the query b;
+// every series does when the answer is to b's own query (asIs).
+func mine(b promql.Batchable, asIs bool, ls map[string]string) bool {
 	if asIs {
-		return ls, true
+		return true
 	}
 	t, ok := promql.Tuple(b.Labels, ls)
-	if !ok || !slices.Equal(t, b.Values) {
-		return nil, false
-	}
+	return ok && slices.Equal(t, b.Values)
+}
+
+// ownLabels returns ls as b's own query would have them: without the labels the batch
+// added to its aggregations.
+func ownLabels(b promql.Batchable, ls map[string]string) map[string]string {
 	if !b.Widened {
-		return ls, true
+		return ls
 	}
 	out := make(map[string]string, len(ls))
 	for k, v := range ls {
@@ -523,5 +530,5 @@ func owned(b promql.Batchable, asIs bool, ls map[string]string) (map[string]stri
 			out[k] = v
 		}
 	}
-	return out, true
+	return out
 }

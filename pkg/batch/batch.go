@@ -86,8 +86,8 @@ func index(a answer, b promql.Batchable, asIs bool) answer {
 // after it: the SLOs of one query do not all arrive at once.
 const readKeep = 2 * time.Second
 
-// maxReads bounds the reads kept.
-const maxReads = 32
+// maxReads bounds the reads kept: enough for every batch of a 1,000-SLO status refresh.
+const maxReads = 1024
 
 // recentRead returns the answer of a read of key made within readKeep.
 func (s *Source) recentRead(key string) (answer, bool) {
@@ -101,16 +101,35 @@ func (s *Source) recentRead(key string) (answer, bool) {
 	return r.a, true
 }
 
-// keepRead keeps the answer of a read of key for readKeep, dropping older reads.
+// keepRead keeps the answer of a read of key for readKeep, dropping older reads now and
+// all of them once no read has come for readKeep (an idle plugin holds none).
 func (s *Source) keepRead(key string, a answer) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.dropReads(maxReads)
+	if len(s.recent) == 0 {
+		time.AfterFunc(readKeep, s.expireReads)
+	}
+	s.recent[key] = keptRead{a: a, at: time.Now()}
+}
+
+// expireReads drops the reads older than readKeep, and comes back while some are left.
+func (s *Source) expireReads() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.dropReads(maxReads + 1)
+	if len(s.recent) > 0 {
+		time.AfterFunc(readKeep, s.expireReads)
+	}
+}
+
+// dropReads drops the kept reads older than readKeep, and others while bound or more are kept.
+func (s *Source) dropReads(bound int) {
 	for k, r := range s.recent {
-		if time.Since(r.at) > readKeep || len(s.recent) >= maxReads {
+		if len(s.recent) >= bound || time.Since(r.at) > readKeep {
 			delete(s.recent, k)
 		}
 	}
-	s.recent[key] = keptRead{a: a, at: time.Now()}
 }
 
 // keptRead is a kept read and when it was made.

@@ -34,10 +34,8 @@ func (g Grouped) Select(ls map[string]string) bool {
 	return true
 }
 
-// ForSLOGrouped returns the grouped query of a ratio SLO when its good (or bad) and total
-// events are plain selectors of one counter and total's matchers are all among good's;
-// ok is false otherwise (use ForSLO then).
-func ForSLOGrouped(s *slo.SLO, r Tiling) (g Grouped, ok bool) {
+// forSLOGrouped is ForSLOGrouped, built anew.
+func forSLOGrouped(s *slo.SLO, r Tiling) (g Grouped, ok bool) {
 	in := s.Indicator
 	if in.Kind != slo.Ratio || in.Total == "" || r.check() != nil {
 		return Grouped{}, false

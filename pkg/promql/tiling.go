@@ -127,11 +127,8 @@ func growthCall(v *parser.VectorSelector, t Tiling) parser.Expr {
 	}
 }
 
-// Sampled returns the queries that tell when the SLO's total counter (the first selector
-// of its total) was sampled, for estimating window edges between samples: per bucket of
-// r, the most samples any of its series has (max(count_over_time(sel[r]))), and its raw
-// samples over the last span (sel[span], an instant query).
-func Sampled(s *slo.SLO, le string, r, span time.Duration) (perBucket, raw string, err error) {
+// sampled is Sampled, built anew.
+func sampled(s *slo.SLO, le string, r, span time.Duration) (perBucket, raw string, err error) {
 	if err := checkDuration("bucket", r); err != nil {
 		return "", "", err
 	}
@@ -162,9 +159,8 @@ func Sampled(s *slo.SLO, le string, r, span time.Duration) (perBucket, raw strin
 // Good and Bad is set.
 type Plain struct{ Good, Bad, Total string }
 
-// PlainSelectors returns the SLO's counters as plain selectors (ratio with selector
-// counters, or latency), ok=false when any of them is an expression.
-func PlainSelectors(s *slo.SLO, le string) (Plain, bool) {
+// plainSelectors is PlainSelectors, built anew.
+func plainSelectors(s *slo.SLO, le string) (Plain, bool) {
 	switch s.Indicator.Kind {
 	case slo.Ratio:
 		var p Plain
@@ -192,9 +188,8 @@ func PlainSelectors(s *slo.SLO, le string) (Plain, bool) {
 	return Plain{}, false
 }
 
-// LastValues is last_over_time(selector[gap]): per series, the last sample at or
-// before each step, looked up at most gap back.
-func LastValues(selector string, gap time.Duration) (string, error) {
+// lastValues is LastValues, built anew.
+func lastValues(selector string, gap time.Duration) (string, error) {
 	if err := checkDuration("gap bound", gap); err != nil {
 		return "", err
 	}

@@ -300,7 +300,8 @@ func nonFinite(query string, groups []Group) string {
 	)
 	for _, g := range groups {
 		for i, v := range g.Values {
-			if g.Present[i] && (math.IsNaN(v) || math.IsInf(v, 0)) {
+			// NaN and ±Inf, and only they, have every exponent bit set.
+			if math.Float64bits(v)&expBits == expBits && g.Present[i] {
 				if n == 0 || g.At(i).Before(at) {
 					first, at = v, g.At(i)
 				}
@@ -321,6 +322,9 @@ func nonFinite(query string, groups []Group) string {
 	}
 	return w
 }
+
+// expBits are the exponent bits of a float64.
+const expBits = 0x7ff0000000000000
 
 // checkRange validates the arguments of a range query and returns the number of grid points.
 func checkRange(query string, start, end time.Time, step time.Duration) (int64, error) {

@@ -12,6 +12,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/nines-slo/nines/pkg/internal/scalebench"
@@ -47,7 +48,12 @@ func run() error {
 	flag.IntVar(&cfg.ViewerSLOs, "viewer-slos", 10, "SLOs on the viewers' status panel")
 	flag.IntVar(&cfg.HandConc, "hand-concurrency", 4, "hand-written queries in flight at once (the plugin's default maxConcurrency is 4)")
 	flag.DurationVar(&cfg.Timeout, "timeout", 10*time.Minute, "the plugin's query timeout (its only setting changed from the defaults, so slow runs finish)")
+	only := flag.String("only", "", "comma-separated phases to run (status, budget, viewers); empty runs all")
+	flag.IntVar(&cfg.Refreshes, "refreshes", 1, "status refreshes after the cold one (for profiling the refresh); the last is reported")
 	flag.Parse()
+	if *only != "" {
+		cfg.Only = strings.Split(*only, ",")
+	}
 	if cfg.History.Services < 1 || cfg.History.Days < 31 {
 		return fmt.Errorf("--slos must be at least 1 and --days at least 31 (the SLO window is 30 days), got %d and %d", cfg.History.Services, cfg.History.Days)
 	}

@@ -29,6 +29,8 @@ type Config struct {
 	ViewerSLOs int           // SLOs on the viewers' status panel
 	HandConc   int           // hand-written queries in flight at once (as the plugin's maxConcurrency)
 	Timeout    time.Duration // the plugin's query timeout (setting "timeout")
+	Only       []string      // phases to run ("status", "budget", "viewers"); empty means all
+	Refreshes  int           // status refreshes after the cold one; the last is reported (0 means 1)
 	Log        io.Writer     // progress
 }
 
@@ -86,8 +88,14 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 		return nil, fmt.Errorf("warm-up: %w", err)
 	}
 	b.res.LoadBefore = loadAverage()
-	for _, phase := range []func(context.Context) error{b.status, b.budget, b.viewers} {
-		if err := phase(ctx); err != nil {
+	for _, phase := range []struct {
+		name string
+		run  func(context.Context) error
+	}{{"status", b.status}, {"budget", b.budget}, {"viewers", b.viewers}} {
+		if len(cfg.Only) > 0 && !slices.Contains(cfg.Only, phase.name) {
+			continue
+		}
+		if err := phase.run(ctx); err != nil {
 			return &b.res, err
 		}
 	}
@@ -126,7 +134,11 @@ func (b *bench) status(ctx context.Context) error {
 		return err
 	}
 	q := panelQuery("status", "", "", b.from, b.to)
-	for i, m := range []*Measure{&b.res.StatusCold, &b.res.StatusWarm} {
+	measures := []*Measure{&b.res.StatusCold}
+	for i := 0; i < max(1, b.cfg.Refreshes); i++ {
+		measures = append(measures, &b.res.StatusWarm)
+	}
+	for i, m := range measures {
 		if i == 1 {
 			if err := p.ResetPeakRSS(); err != nil {
 				return err
@@ -143,7 +155,7 @@ func (b *bench) status(ctx context.Context) error {
 		if m.PeakRSS, err = p.PeakRSS(); err != nil {
 			return err
 		}
-		b.logf("status %s: %s", []string{"cold", "refreshed"}[i], m)
+		b.logf("status %s: %s", map[bool]string{true: "cold", false: "refreshed"}[i == 0], m)
 	}
 	return nil
 }

@@ -60,6 +60,8 @@ type answer struct {
 	st     source.Stats
 	// byTuple holds each value tuple's groups as its queries see them.
 	byTuple map[string][]source.Group
+	// times is a raw-sample probe's answer.
+	times []source.Times
 }
 
 // index returns a with its groups filed by the value tuple of b's labels, with the
@@ -496,7 +498,7 @@ func (s *Source) SampleTimes(ctx context.Context, query string, t time.Time) ([]
 	key := fmt.Sprintf("%s|%d", shape, t.UnixMilli())
 	c := newCall(ctx, b)
 	err := s.join(shape, key, c, func(ctx context.Context, q string, asIs bool, calls []*call) {
-		got, err := ts.SampleTimesGroups(ctx, q, t)
+		got, err := s.keptTimes(ctx, ts, q, t)
 		share(calls, source.Stats{}, err, func(c *call) {
 			for _, g := range got {
 				if mine(c.b, asIs, g.Labels) {
@@ -509,6 +511,26 @@ func (s *Source) SampleTimes(ctx context.Context, query string, t time.Time) ([]
 		return nil, err
 	}
 	return c.times, nil
+}
+
+// keptTimes runs a batched raw-sample probe, or reads its answer when the same probe was
+// answered within readKeep: the batches of viewers arriving one after another are the
+// same query, and the second would otherwise ask again.
+func (s *Source) keptTimes(ctx context.Context, ts timesSource, q string, t time.Time) ([]source.Times, error) {
+	key := fmt.Sprintf("times|%s|%d", q, t.UnixMilli())
+	// Kept before the shared call returns: a batch coming after it finds the answer.
+	v, err, _ := s.reads.Do(key, func() (any, error) {
+		if a, ok := s.recentRead(key); ok {
+			return a, nil
+		}
+		got, err := ts.SampleTimesGroups(context.WithoutCancel(ctx), q, t)
+		if err == nil {
+			s.keepRead(key, answer{times: got})
+		}
+		return answer{times: got}, err
+	})
+	a, _ := v.(answer)
+	return a.times, err
 }
 
 // share gives every call the batch's error or its share of the answer; the requests and

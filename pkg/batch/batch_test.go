@@ -13,6 +13,7 @@ import (
 	"github.com/nines-slo/nines/pkg/demo"
 	"github.com/nines-slo/nines/pkg/engine"
 	"github.com/nines-slo/nines/pkg/internal/promtest"
+	"github.com/nines-slo/nines/pkg/internal/scalebench"
 	"github.com/nines-slo/nines/pkg/slo"
 	"github.com/nines-slo/nines/pkg/source"
 )
@@ -164,5 +165,49 @@ func TestAloneIsUnbatched(t *testing.T) {
 	require.Zero(t, batches)
 	for _, q := range st.Fetched.Queries {
 		require.NotContains(t, q, "=~", "a lone SLO's queries keep their equality matchers")
+	}
+}
+
+// TestFirstWaveAsksEachQueryOnce checks, on a real Prometheus behind a counting proxy,
+// that viewers opening one dashboard at about the same time, cold, never send the same
+// request twice: a batch that comes after another's request has ended finds its chunks
+// and raw-sample probes instead of asking again. They all see the same figures.
+func TestFirstWaveAsksEachQueryOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test")
+	}
+	samples := scraped()
+	prom := promtest.StartSamples(t, samples)
+	proxy, err := scalebench.StartProxy(prom.URL)
+	require.NoError(t, err)
+	t.Cleanup(proxy.Stop)
+	slos := perInterval()
+	at := samples.Truth.End().Add(-5*time.Hour - 13*time.Minute)
+	for round := 0; round < 3; round++ {
+		batched, bs := newEngine(t, proxy.URL, true)
+		bs.Linger, bs.MaxWait = 0, 0 // the plugin's: a late viewer's batch is a batch of its own
+		proxy.Reset()
+		const viewers = 6
+		got := make([][]*engine.Status, viewers)
+		errs := make([]error, viewers)
+		var wg sync.WaitGroup
+		for v := range viewers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				time.Sleep(time.Duration(v*(round+1)) * 15 * time.Millisecond) // one after another, overlapping
+				got[v], errs[v] = statuses(batched, slos, at)
+			}()
+		}
+		wg.Wait()
+		counts := proxy.Reset()
+		for v := range viewers {
+			require.NoError(t, errs[v])
+			for i, s := range slos {
+				require.Equal(t, got[0][i].Counts, got[v][i].Counts, "%s: viewer %d's counts", s.Name, v)
+			}
+		}
+		t.Logf("round %d: %d requests, %d distinct", round, counts.Requests, counts.Distinct)
+		require.Equal(t, counts.Distinct, counts.Requests, "round %d: no request is sent twice", round)
 	}
 }

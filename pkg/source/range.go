@@ -488,7 +488,7 @@ func (c *Client) fetchChunks(ctx context.Context, run *rangeRun, todo []int) (in
 			if gctx.Err() != nil {
 				return nil
 			}
-			r, w, inf, sent, err := c.fetchShared(gctx, run.query, run.chunks[i], run.st)
+			r, w, inf, sent, err := c.fetchShared(gctx, run, i)
 			requests.Add(int64(sent))
 			if err != nil {
 				return err
@@ -516,14 +516,24 @@ type fetched struct {
 // their own (two panels or viewers of one dashboard). Each caller stops waiting at its
 // own deadline; the request itself is bounded by the client's timeout. A caller that
 // shared the request counts none as sent. The shared result is read-only.
-func (c *Client) fetchShared(ctx context.Context, query string, ch chunk, step int64) (chunkResult, []string, []string, int, error) {
+//
+// A whole past chunk is cached before the request is done with, so that a caller coming
+// just after it finds the chunk instead of asking again (the next viewer of a dashboard).
+func (c *Client) fetchShared(ctx context.Context, run *rangeRun, i int) (chunkResult, []string, []string, int, error) {
+	query, ch, step := run.query, run.chunks[i], run.st
 	key := fmt.Sprintf("%s\x00%s\x00%d\x00%d\x00%d", query, LookbackDelta(ctx), ch.from, ch.to, step)
 	leader := false // set by the one caller whose function runs; read after its answer
 	wait := c.flight.DoChan(key, func() (any, error) {
 		leader = true
 		// The first caller's cancellation must not fail the others: keep its values
 		// (the lookback), drop its deadline; the request has the client's timeout.
+		if r, ok := c.cached(run.key, run.st, run.phase, ch); ok && run.restOf[i] < 0 {
+			return fetched{r: r}, nil // cached by a request that ended after this caller looked
+		}
 		r, w, inf, sent, err := c.fetch(context.WithoutCancel(ctx), query, ch, step)
+		if err == nil && len(w) == 0 && c.cache != nil && ch.to < run.cutoff && run.restOf[i] < 0 {
+			c.store(run, ch.n, r)
+		}
 		return fetched{r, w, inf, max(sent, 1)}, err
 	})
 	select {

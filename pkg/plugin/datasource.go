@@ -73,6 +73,7 @@ func NewDatasource(ctx context.Context, s backend.DataSourceInstanceSettings) (i
 			MaxQueryLength: queryLength,
 			MaxBodyBytes:   st.MaxBodyBytes(),
 			SplitPoints:    source.SplitForParallel,
+			RawReads:       st.RawReadsOn(),
 			Metrics:        sourceMetrics,
 		})
 		if err == nil {

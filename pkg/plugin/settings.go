@@ -30,6 +30,11 @@ type Settings struct {
 	// CacheEntries is the former, entry-counted cache size: 0 still turns the cache off
 	// when cacheMB is unset; other values are ignored (the cache is bounded by cacheMB).
 	CacheEntries *int `json:"cacheEntries"`
+	// RawReads, unless false, lets Nines read the raw samples of long windows through
+	// Prometheus's remote-read API instead of evaluating them there (same figures, less
+	// work); only a source found to be a Prometheus engine is asked, and the first failure
+	// turns it off until the data source is reloaded.
+	RawReads *bool `json:"rawReads"`
 	// MaxQueryLength is the longest span of one request to the metrics source, e.g. "30d"
 	// for a Mimir, Cortex or Thanos with max_query_length 30d; empty means no bound.
 	MaxQueryLength string `json:"maxQueryLength"`
@@ -145,6 +150,9 @@ func (s Settings) Concurrency() int {
 	}
 	return s.MaxConcurrency
 }
+
+// RawReadsOn tells whether raw reads are allowed (rawReads unset or true).
+func (s Settings) RawReadsOn() bool { return s.RawReads == nil || *s.RawReads }
 
 // CacheBytes returns the memory bound of the cache of past chunks, 0 when it is off.
 func (s Settings) CacheBytes() int64 {

@@ -656,7 +656,20 @@ const partialWarning = "the metrics source answered a partial response (isPartia
 // into pieces within that limit (halves when the answer names none) and tries those
 // once. It returns the number of requests sent.
 func (c *Client) fetch(ctx context.Context, query string, ch chunk, step int64) (chunkResult, []string, []string, int, error) {
+	rawSent := 0
+	if plan, ok := c.rawPlan(ctx, query, false); ok {
+		r, err := c.fetchRaw(ctx, plan, ch.from, ch.to, step)
+		if err == nil {
+			return r, nil, nil, 1, nil
+		}
+		if ctx.Err() != nil {
+			return chunkResult{}, nil, nil, 1, c.wrap(ctx, fmt.Sprintf("range query %q", query), ctx.Err())
+		}
+		c.rawFailed(err) // this chunk, and maybe all from now on, by range query
+		rawSent = 1
+	}
 	r, w, inf, sent, err := c.fetchRange(ctx, query, ch.from, ch.to, step)
+	sent += rawSent
 	tl, ok := asTooLong(err)
 	if !ok {
 		return r, w, inf, sent, err

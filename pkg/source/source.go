@@ -71,6 +71,11 @@ type Config struct {
 	// selectors are longer fail with an error naming it. Mimir, Cortex and Thanos refuse
 	// longer queries (their max_query_length); 0 leaves the span unbounded.
 	MaxQueryLength time.Duration
+	// RawReads lets the queries of the shapes a status panel sends (last_over_time and
+	// max by (…) (count_over_time) range queries, bare range selectors at an instant) be
+	// answered from raw samples through the remote-read API, when the source is a
+	// Prometheus engine that offers it; see rawread.go.
+	RawReads bool
 	// Metrics, when set, counts requests, cache use and shared requests.
 	Metrics *Metrics
 	// Now is the clock, for tests; default time.Now.
@@ -99,6 +104,8 @@ type Client struct {
 	maxLength time.Duration // MaxQueryLength
 	learned   atomic.Int64  // the query length limit a source named in a refusal, ms; 0 when none
 	metrics   *Metrics      // nil-safe
+	rawReads  bool          // RawReads
+	raw       rawState
 }
 
 // New returns a client for the metrics source at cfg.URL.
@@ -164,6 +171,7 @@ func New(cfg Config) (*Client, error) {
 		now:       cfg.Now,
 		maxLength: cfg.MaxQueryLength,
 		metrics:   cfg.Metrics,
+		rawReads:  cfg.RawReads,
 	}
 	if cfg.CacheBytes == 0 && cfg.CacheEntries > 0 {
 		cfg.CacheBytes = DefaultCacheBytes
@@ -413,6 +421,16 @@ type Times struct {
 
 // SampleTimesGroups is SampleTimes with the labels of each series.
 func (c *Client) SampleTimesGroups(ctx context.Context, query string, t time.Time) ([]Times, error) {
+	if plan, ok := c.rawPlan(ctx, query, true); ok {
+		got, err := c.sampleTimesRaw(ctx, plan, t)
+		if err == nil {
+			return got, nil
+		}
+		if ctx.Err() != nil {
+			return nil, c.wrap(ctx, fmt.Sprintf("query %q", query), ctx.Err())
+		}
+		c.rawFailed(err) // this one, and maybe all from now on, by query
+	}
 	res, op, err := c.query(ctx, query, t)
 	if err != nil {
 		return nil, err

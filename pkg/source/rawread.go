@@ -21,10 +21,8 @@ import (
 
 	"github.com/golang/snappy"
 	"github.com/prometheus/prometheus/model/labels"
-	"github.com/prometheus/prometheus/model/value"
 	"github.com/prometheus/prometheus/prompb"
 	"github.com/prometheus/prometheus/promql/parser"
-	"github.com/prometheus/prometheus/tsdb/chunkenc"
 )
 
 // Raw reads: a range query last_over_time(selector[r]) at an hourly step reads every
@@ -236,7 +234,7 @@ func (c *Client) remoteRead(ctx context.Context, plan rawPlan, from, to, step in
 
 // readFrames reads the frames of a streamed remote-read answer (a uvarint size, a CRC-32C
 // of the frame, the frame) and gives each series part to add, in order.
-func readFrames(r *bufio.Reader, add func(*prompb.ChunkedSeries) error) error {
+func readFrames(r *bufio.Reader, add func(*rawPart) error) error {
 	table := crc32.MakeTable(crc32.Castagnoli)
 	var buf []byte
 	for {
@@ -264,14 +262,8 @@ func readFrames(r *bufio.Reader, add func(*prompb.ChunkedSeries) error) error {
 		if crc32.Checksum(buf, table) != binary.BigEndian.Uint32(sum[:]) {
 			return errors.New("remote read: frame checksum mismatch")
 		}
-		var resp prompb.ChunkedReadResponse
-		if err := resp.Unmarshal(buf); err != nil {
-			return fmt.Errorf("remote read: frame: %w", err)
-		}
-		for _, s := range resp.ChunkedSeries {
-			if err := add(s); err != nil {
-				return err
-			}
+		if err := parseFrame(buf, add); err != nil {
+			return err
 		}
 	}
 }
@@ -285,41 +277,26 @@ type seriesReader struct {
 	ts     []int64
 	vs     []float64
 	maxT   int64 // the end of the last chunk of the series
-	it     chunkenc.Iterator
 	active bool
 }
 
 // add reads one part of a series: its chunks continue the current series, or start the next.
-func (r *seriesReader) add(cs *prompb.ChunkedSeries) error {
-	m := make(map[string]string, len(cs.Labels))
-	for _, l := range cs.Labels {
-		m[l.Name] = l.Value
-	}
-	if key := metricKey(m); !r.active || key != r.key {
+func (r *seriesReader) add(p *rawPart) error {
+	if key := metricKey(p.labels); !r.active || key != r.key {
 		r.flush()
-		r.key, r.ls, r.ts, r.vs, r.maxT, r.active = key, m, r.ts[:0], r.vs[:0], math.MinInt64, true
+		r.key, r.ls, r.ts, r.vs, r.maxT, r.active = key, p.labels, r.ts[:0], r.vs[:0], math.MinInt64, true
 	}
-	for _, ch := range cs.Chunks {
-		if ch.Type != prompb.Chunk_XOR {
-			return fmt.Errorf("remote read: chunk of encoding %s, not float samples: %w", ch.Type, errRawUnsupported)
+	for _, ch := range p.chunks {
+		if ch.enc != int64(prompb.Chunk_XOR) {
+			return fmt.Errorf("remote read: chunk of encoding %s, not float samples: %w", prompb.Chunk_Encoding(ch.enc), errRawUnsupported)
 		}
-		if ch.MinTimeMs <= r.maxT {
+		if ch.minT <= r.maxT {
 			return fmt.Errorf("remote read: overlapping chunks: %w", errRawUnsupported)
 		}
-		r.maxT = ch.MaxTimeMs
-		c, err := chunkenc.FromData(chunkenc.EncXOR, ch.Data)
-		if err != nil {
-			return fmt.Errorf("remote read: chunk: %w", err)
-		}
-		r.it = c.Iterator(r.it)
-		for r.it.Next() == chunkenc.ValFloat {
-			t, v := r.it.At()
-			if !value.IsStaleNaN(v) {
-				r.ts, r.vs = append(r.ts, t), append(r.vs, v)
-			}
-		}
-		if err := r.it.Err(); err != nil {
-			return fmt.Errorf("remote read: chunk: %w", err)
+		r.maxT = ch.maxT
+		var err error
+		if r.ts, r.vs, err = decodeXOR(ch.data, r.ts, r.vs); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -3,7 +3,6 @@ package source
 import (
 	"encoding/binary"
 	"errors"
-	"fmt"
 	"math"
 )
 
@@ -174,48 +173,34 @@ func parseChunk(b []byte) (rawChunk, error) {
 	return c, nil
 }
 
-// bitReader reads a chunk's bit stream, most significant bit first.
-type bitReader struct {
-	b   []byte
-	pos int
-	buf uint64 // the next bits, at the top
-	n   uint   // valid bits in buf
-}
-
-// bits reads k bits (1 to 64).
-func (r *bitReader) bits(k uint) (uint64, bool) {
-	if k > 56 {
-		hi, ok := r.bits(k - 32)
-		lo, ok2 := r.bits(32)
-		return hi<<32 | lo, ok && ok2
-	}
-	if r.n < k {
-		for r.n <= 56 && r.pos < len(r.b) {
-			r.buf |= uint64(r.b[r.pos]) << (56 - r.n)
-			r.pos++
-			r.n += 8
+// refill tops up buf, which holds n bits at its top, with whole bytes of b from pos:
+// eight at a time where there are eight. It returns the new pos, buf and n.
+func refill(b []byte, pos int, buf uint64, n uint) (int, uint64, uint) {
+	if pos+8 <= len(b) {
+		w := binary.BigEndian.Uint64(b[pos:])
+		take := (64 - n) >> 3
+		buf |= w >> n
+		pos += int(take)
+		n += take << 3
+		if n < 64 {
+			buf &= ^uint64(0) << (64 - n) // not the bits of a byte only partly taken
 		}
-		if r.n < k {
-			return 0, false
-		}
+		return pos, buf, n
 	}
-	v := r.buf >> (64 - k)
-	r.buf <<= k
-	r.n -= k
-	return v, true
+	for n <= 56 && pos < len(b) {
+		buf |= uint64(b[pos]) << (56 - n)
+		pos++
+		n += 8
+	}
+	return pos, buf, n
 }
 
-// bit reads one bit.
-func (r *bitReader) bit() (bool, bool) {
-	v, ok := r.bits(1)
-	return v == 1, ok
-}
-
-// errChunk is a chunk whose bits end before its samples do.
-var errChunk = errors.New("remote read: truncated XOR chunk")
+// errChunk is a chunk whose bits end before its samples do, or that breaks the format.
+var errChunk = errors.New("remote read: truncated or malformed XOR chunk")
 
 // decodeXOR appends the samples of a Prometheus XOR chunk to ts and vs, leaving out
-// staleness markers.
+// staleness markers. The bit stream is read through one 64-bit buffer kept in locals:
+// this loop decodes every sample of a panel's history.
 func decodeXOR(data []byte, ts []int64, vs []float64) ([]int64, []float64, error) {
 	if len(data) < 2 {
 		return ts, vs, errChunk
@@ -224,41 +209,154 @@ func decodeXOR(data []byte, ts []int64, vs []float64) ([]int64, []float64, error
 	if total == 0 {
 		return ts, vs, nil
 	}
-	r := &bitReader{b: data[2:]}
-	// The first sample: a varint time and the value's 64 bits.
-	t, n := binary.Varint(r.b)
-	if n <= 0 {
+	b := data[2:]
+	// The first sample: a varint time, then the value's 64 bits.
+	t, pos := binary.Varint(b)
+	if pos <= 0 {
 		return ts, vs, errChunk
 	}
-	r.pos = n
-	vb, ok := r.bits(64)
-	if !ok {
+	var (
+		buf               uint64
+		n                 uint
+		vb                uint64
+		delta             int64
+		leading, trailing uint
+	)
+	pos, buf, n = refill(b, pos, buf, n)
+	if n < 32 {
 		return ts, vs, errChunk
 	}
+	vb, buf, n = buf>>32<<32, buf<<32, n-32
+	if n < 32 {
+		if pos, buf, n = refill(b, pos, buf, n); n < 32 {
+			return ts, vs, errChunk
+		}
+	}
+	vb, buf, n = vb|buf>>32, buf<<32, n-32
 	ts, vs = keep(ts, vs, t, vb)
-	var delta int64
-	leading, trailing := uint(0), uint(0)
 	for i := 1; i < total; i++ {
+		if n < 24 {
+			pos, buf, n = refill(b, pos, buf, n)
+		}
 		if i == 1 {
-			// The second sample's time: a uvarint delta, read from the byte stream
-			// where the bits stand (the writer wrote it bit by bit).
-			d, err := r.uvarint()
-			if err != nil {
-				return ts, vs, err
+			// The second sample's time: a uvarint delta, written byte by byte into the bits.
+			var d uint64
+			for sh := uint(0); ; sh += 7 {
+				if n < 8 {
+					if pos, buf, n = refill(b, pos, buf, n); n < 8 {
+						return ts, vs, errChunk
+					}
+				}
+				c := buf >> 56
+				buf, n = buf<<8, n-8
+				d |= (c & 0x7f) << sh
+				if c < 0x80 {
+					break
+				}
+				if sh >= 63 {
+					return ts, vs, errChunk
+				}
 			}
 			delta = int64(d)
 		} else {
-			dod, err := r.dod()
-			if err != nil {
-				return ts, vs, err
+			// A delta of time deltas: 0, or 14, 17, 20 or 64 signed bits after 10, 110,
+			// 1110 or 1111.
+			var sz uint
+			var pre uint
+			switch {
+			case buf>>63 == 0:
+				pre = 1
+			case buf>>62 == 2:
+				pre, sz = 2, 14
+			case buf>>61 == 6:
+				pre, sz = 3, 17
+			case buf>>60 == 14:
+				pre, sz = 4, 20
+			default:
+				pre, sz = 4, 64
 			}
-			delta += dod
+			if n < pre+min(sz, 20) {
+				return ts, vs, errChunk
+			}
+			buf, n = buf<<pre, n-pre
+			switch sz {
+			case 0:
+			case 64:
+				var hi, lo uint64
+				if n < 32 {
+					if pos, buf, n = refill(b, pos, buf, n); n < 32 {
+						return ts, vs, errChunk
+					}
+				}
+				hi, buf, n = buf>>32, buf<<32, n-32
+				if n < 32 {
+					if pos, buf, n = refill(b, pos, buf, n); n < 32 {
+						return ts, vs, errChunk
+					}
+				}
+				lo, buf, n = buf>>32, buf<<32, n-32
+				delta += int64(hi<<32 | lo)
+			default:
+				v := buf >> (64 - sz)
+				buf, n = buf<<sz, n-sz
+				if v > 1<<(sz-1) { // negative numbers come back as high unsigned ones
+					v -= 1 << sz
+				}
+				delta += int64(v)
+			}
 		}
 		t += delta
-		var err error
-		if vb, leading, trailing, err = r.xorValue(vb, leading, trailing); err != nil {
-			return ts, vs, err
+		// The value: unchanged (0), or XOR bits in the last window (10) or in a new one
+		// (11, then 5 bits of leading zeros and 6 of meaningful bits).
+		if n < 13 {
+			pos, buf, n = refill(b, pos, buf, n)
 		}
+		if n < 1 {
+			return ts, vs, errChunk
+		}
+		if buf>>63 == 0 {
+			buf, n = buf<<1, n-1
+			ts, vs = keep(ts, vs, t, vb)
+			continue
+		}
+		if n < 2 {
+			return ts, vs, errChunk
+		}
+		if buf>>62&1 == 0 {
+			buf, n = buf<<2, n-2
+		} else {
+			if n < 13 {
+				return ts, vs, errChunk
+			}
+			l, m := uint(buf<<2>>59), uint(buf<<7>>58)
+			buf, n = buf<<13, n-13
+			if m == 0 {
+				m = 64
+			}
+			if l+m > 64 {
+				return ts, vs, errChunk
+			}
+			leading, trailing = l, 64-l-m
+		}
+		mbits := 64 - leading - trailing
+		var x uint64
+		if mbits > 32 {
+			if n < 32 {
+				if pos, buf, n = refill(b, pos, buf, n); n < 32 {
+					return ts, vs, errChunk
+				}
+			}
+			x, buf, n = buf>>32, buf<<32, n-32
+			mbits -= 32
+		}
+		if n < mbits {
+			if pos, buf, n = refill(b, pos, buf, n); n < mbits {
+				return ts, vs, errChunk
+			}
+		}
+		x = x<<mbits | buf>>(64-mbits)
+		buf, n = buf<<mbits, n-mbits
+		vb ^= x << trailing
 		ts, vs = keep(ts, vs, t, vb)
 	}
 	return ts, vs, nil
@@ -274,102 +372,3 @@ func keep(ts []int64, vs []float64, t int64, vb uint64) ([]int64, []float64) {
 
 // staleNaNBits is Prometheus's staleness marker.
 const staleNaNBits = 0x7ff0000000000002
-
-// uvarint reads a uvarint written into the bit stream byte by byte.
-func (r *bitReader) uvarint() (uint64, error) {
-	var x uint64
-	for s := uint(0); s < 64; s += 7 {
-		b, ok := r.bits(8)
-		if !ok {
-			return 0, errChunk
-		}
-		x |= (b & 0x7f) << s
-		if b < 0x80 {
-			return x, nil
-		}
-	}
-	return 0, errChunk
-}
-
-// dod reads a delta of time deltas: 0, or 14, 17, 20 or 64 signed bits after a prefix
-// of 10, 110, 1110 or 1111.
-func (r *bitReader) dod() (int64, error) {
-	var d byte
-	for i := 0; i < 4; i++ {
-		d <<= 1
-		b, ok := r.bit()
-		if !ok {
-			return 0, errChunk
-		}
-		if !b {
-			break
-		}
-		d |= 1
-	}
-	var sz uint
-	switch d {
-	case 0x00:
-		return 0, nil
-	case 0x02:
-		sz = 14
-	case 0x06:
-		sz = 17
-	case 0x0e:
-		sz = 20
-	case 0x0f:
-		v, ok := r.bits(64)
-		if !ok {
-			return 0, errChunk
-		}
-		return int64(v), nil
-	default:
-		return 0, fmt.Errorf("remote read: bad time prefix %b", d)
-	}
-	v, ok := r.bits(sz)
-	if !ok {
-		return 0, errChunk
-	}
-	if v > 1<<(sz-1) { // negative numbers come back as high unsigned ones
-		v -= 1 << sz
-	}
-	return int64(v), nil
-}
-
-// xorValue reads the next value as an XOR with the previous one's bits: unchanged, in
-// the previous window of meaningful bits, or in a new window.
-func (r *bitReader) xorValue(prev uint64, leading, trailing uint) (uint64, uint, uint, error) {
-	changed, ok := r.bit()
-	if !ok {
-		return 0, 0, 0, errChunk
-	}
-	if !changed {
-		return prev, leading, trailing, nil
-	}
-	newWindow, ok := r.bit()
-	if !ok {
-		return 0, 0, 0, errChunk
-	}
-	if newWindow {
-		l, ok1 := r.bits(5)
-		m, ok2 := r.bits(6)
-		if !ok1 || !ok2 {
-			return 0, 0, 0, errChunk
-		}
-		if m == 0 {
-			m = 64
-		}
-		if uint(l)+uint(m) > 64 {
-			return 0, 0, 0, errChunk
-		}
-		leading, trailing = uint(l), 64-uint(l)-uint(m)
-	}
-	mbits := 64 - leading - trailing
-	if mbits == 0 || mbits > 64 {
-		return 0, 0, 0, errChunk
-	}
-	bits, ok := r.bits(mbits)
-	if !ok {
-		return 0, 0, 0, errChunk
-	}
-	return prev ^ bits<<trailing, leading, trailing, nil
-}

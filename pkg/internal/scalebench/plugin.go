@@ -134,6 +134,9 @@ func (p *Plugin) PeakRSS() (int64, error) {
 	return 0, fmt.Errorf("peak RSS: no VmHWM in /proc/%d/status", p.cmd.Process.Pid)
 }
 
+// CPU is the CPU time the plugin process has used so far.
+func (p *Plugin) CPU() (time.Duration, error) { return cpuTime(p.cmd.Process.Pid) }
+
 // ResetPeakRSS sets the peak resident set size back to the current one (Linux clear_refs 5).
 func (p *Plugin) ResetPeakRSS() error {
 	path := fmt.Sprintf("/proc/%d/clear_refs", p.cmd.Process.Pid)

@@ -60,6 +60,9 @@ func StartPrometheus(bin, blocks string) (*Prometheus, error) {
 	return p, nil
 }
 
+// CPU is the CPU time Prometheus has used so far.
+func (p *Prometheus) CPU() (time.Duration, error) { return cpuTime(p.proc.Pid()) }
+
 // Stop stops Prometheus and removes its data folder.
 func (p *Prometheus) Stop() {
 	if p.proc != nil {

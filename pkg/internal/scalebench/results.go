@@ -23,6 +23,9 @@ type Measure struct {
 	Requests int   // upstream requests through the proxy
 	Items    int   // rows or series in the answer
 	PeakRSS  int64 // the plugin's peak RSS during the call, bytes (plugin calls only)
+	// PromCPU and PluginCPU are the CPU time Prometheus and the plugin used during the
+	// call (status calls only): where the time went, on a machine both share.
+	PromCPU, PluginCPU time.Duration
 }
 
 // String is the measure in one line, for progress output.
@@ -30,6 +33,9 @@ func (m Measure) String() string {
 	s := fmt.Sprintf("%s, %d requests, %d rows/series", seconds(m.Took), m.Requests, m.Items)
 	if m.PeakRSS > 0 {
 		s += fmt.Sprintf(", peak RSS %s", megabytes(m.PeakRSS))
+	}
+	if m.PromCPU > 0 || m.PluginCPU > 0 {
+		s += fmt.Sprintf(", CPU: Prometheus %s, plugin %s", seconds(m.PromCPU), seconds(m.PluginCPU))
 	}
 	return s
 }

@@ -2,6 +2,7 @@ package scalebench
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -40,10 +41,12 @@ type bench struct {
 	work  string
 	proxy *Proxy
 	prom  promClient
-	inst  *instances
-	from  time.Time // the dashboard's range: 30 days up to the end of the history
-	to    time.Time
-	res   Results
+	// promProc is the Prometheus process, for its CPU time.
+	promProc *Prometheus
+	inst     *instances
+	from     time.Time // the dashboard's range: 30 days up to the end of the history
+	to       time.Time
+	res      Results
 }
 
 // Run generates (or finds) the history, starts Prometheus, the proxy and the plugin, and
@@ -72,6 +75,7 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 		return nil, err
 	}
 	defer prom.Stop()
+	b.promProc = prom
 	b.res.Startup = time.Since(t1)
 	if b.proxy, err = StartProxy(prom.URL); err != nil {
 		return nil, err
@@ -144,14 +148,21 @@ func (b *bench) status(ctx context.Context) error {
 				return err
 			}
 		}
+		promCPU, err1 := b.promProc.CPU()
+		plugCPU, err2 := p.CPU()
 		o, err := ask(ctx, p, pctx, q)
 		if err != nil {
+			return err
+		}
+		promCPU2, err3 := b.promProc.CPU()
+		plugCPU2, err4 := p.CPU()
+		if err := errors.Join(err1, err2, err3, err4); err != nil {
 			return err
 		}
 		if o.rows != b.cfg.History.Services || o.errors > 0 {
 			return fmt.Errorf("status: %d rows (%d in error), want %d without errors", o.rows, o.errors, b.cfg.History.Services)
 		}
-		*m = Measure{Took: o.took, Requests: b.proxy.Reset().Requests, Items: o.rows}
+		*m = Measure{Took: o.took, Requests: b.proxy.Reset().Requests, Items: o.rows, PromCPU: promCPU2 - promCPU, PluginCPU: plugCPU2 - plugCPU}
 		if m.PeakRSS, err = p.PeakRSS(); err != nil {
 			return err
 		}

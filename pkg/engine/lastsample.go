@@ -333,10 +333,9 @@ func (e *Engine) lastSampleBuckets(ctx context.Context, s *slo.SLO, p promql.Pla
 			if keep != nil && !keep(x.Labels) {
 				continue
 			}
-			for i, v := range x.Growth {
-				if i < len(dst) {
-					dst[i] += v
-				}
+			g := x.Growth[:min(len(x.Growth), len(dst))]
+			for i, v := range g {
+				dst[i] += v
 			}
 		}
 	}

@@ -3,7 +3,6 @@ package plugin
 import (
 	"context"
 	"math"
-	"strings"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
@@ -144,7 +143,7 @@ func (d *Datasource) queryAlerts(ctx context.Context, r *request) backend.DataRe
 	}
 	alerts := tableFrame("alerts", ok, alertColumns...)
 	alerts.Meta.Type, alerts.Meta.TypeVersion = data.FrameTypeNumericLong, data.FrameTypeVersion{0, 1}
-	alerts.Meta.ExecutedQueryString = strings.Join(executed, "\n")
+	alerts.Meta.ExecutedQueryString = executedString(executed)
 	alerts.Meta.Notices = notices
 	windows := tableFrame("alert windows", all, alertWindowColumns...)
 	return backend.DataResponse{Frames: data.Frames{alerts, windows}}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/nines-slo/nines/pkg/engine"
 	"github.com/nines-slo/nines/pkg/slo"
+	"github.com/nines-slo/nines/pkg/words"
 )
 
 func thresholds(steps ...data.Threshold) *data.ThresholdsConfig {
@@ -68,7 +69,7 @@ func pointsFrame(name string, s *slo.SLO, pts []engine.Point, display string, fc
 	f.Meta = &data.FrameMeta{
 		Type:                data.FrameTypeTimeSeriesMulti,
 		TypeVersion:         data.FrameTypeVersion{0, 1},
-		ExecutedQueryString: strings.Join(executed, "\n"),
+		ExecutedQueryString: executedString(executed),
 	}
 	return f
 }
@@ -78,4 +79,31 @@ func addNotice(f *data.Frame, sev data.NoticeSeverity, text string) {
 		f.Meta = &data.FrameMeta{}
 	}
 	f.Meta.Notices = append(f.Meta.Notices, data.Notice{Severity: sev, Text: text})
+}
+
+// maxExecuted bounds the queries an answer lists as executed: a 1,000-SLO panel runs
+// tens of thousands, and Grafana's query inspector needs a sample, not megabytes.
+const maxExecuted = 200
+
+// executedString is the executed queries for a frame's meta: each distinct query once,
+// in the order first run, at most maxExecuted of them and then how many more ran.
+func executedString(executed []string) string {
+	seen := make(map[string]bool, len(executed))
+	var out []string
+	more := 0
+	for _, q := range executed {
+		if seen[q] {
+			continue
+		}
+		seen[q] = true
+		if len(out) == maxExecuted {
+			more++
+			continue
+		}
+		out = append(out, q)
+	}
+	if more > 0 {
+		out = append(out, "… and "+words.Count(more, "more distinct query", "more distinct queries"))
+	}
+	return strings.Join(out, "\n")
 }

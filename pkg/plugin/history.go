@@ -182,7 +182,7 @@ func historyFrames(hs []*engine.History) data.Frames {
 		sliCfg.Thresholds = objectiveThresholds(hs[0].SLO.Target())
 	}
 	periodsFrame := tableFrame("history", periods, periodColumns(sliCfg)...)
-	periodsFrame.Meta.ExecutedQueryString = strings.Join(executed, "\n")
+	periodsFrame.Meta.ExecutedQueryString = executedString(executed)
 	periodsFrame.Meta.Notices = notices
 	return data.Frames{periodsFrame, tableFrame("summary", hs, summaryColumns...), tableFrame("objectives", whatIfs, whatIfColumns...)}
 }

@@ -8,7 +8,7 @@ import (
 
 // MemoryHeadroom is the memory the plugin allows itself beside the caches of its data
 // sources: enough to answer a 1,000-SLO dashboard (answers are decoded series by series).
-const MemoryHeadroom = 96 << 20
+const MemoryHeadroom = 88 << 20
 
 // memory tracks the caches of the live instances, whose sum plus MemoryHeadroom is the Go
 // runtime's soft memory limit: the garbage collector works harder near it instead of

@@ -140,7 +140,7 @@ func (d *Datasource) queryStatus(ctx context.Context, r *request) backend.DataRe
 	}
 	cols := withGroupColumns(statusColumns, 3, func(r statusRow) *slo.SLO { return r.s }, groupLabels(r.slos))
 	f := tableFrame("status", rows, cols...)
-	f.Meta.ExecutedQueryString = strings.Join(executed, "\n")
+	f.Meta.ExecutedQueryString = executedString(executed)
 	f.Meta.Notices = notices
 	return backend.DataResponse{Frames: data.Frames{f}}
 }

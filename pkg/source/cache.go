@@ -27,14 +27,14 @@ type cache struct {
 	max    int64      // bytes
 	bytes  int64      // held now: entries and interned label sets
 	order  *list.List // front is most recent; values are *cacheEntry
-	items  map[string]*list.Element
+	items  map[chunkKey]*list.Element
 	labels map[string]*internedLabels // by metric key
 	m      *Metrics                   // nil-safe
 }
 
 // cacheEntry is one cached chunk and the bytes it holds, its label sets aside.
 type cacheEntry struct {
-	key   string
+	key   chunkKey
 	val   chunkResult
 	bytes int64
 }
@@ -48,12 +48,12 @@ type internedLabels struct {
 
 // newCache returns a cache holding at most maxBytes bytes.
 func newCache(maxBytes int64, m *Metrics) *cache {
-	return &cache{max: maxBytes, order: list.New(), items: make(map[string]*list.Element),
+	return &cache{max: maxBytes, order: list.New(), items: make(map[chunkKey]*list.Element),
 		labels: make(map[string]*internedLabels), m: m}
 }
 
 // get returns the entry under key and marks it recently used.
-func (c *cache) get(key string) (chunkResult, bool) {
+func (c *cache) get(key chunkKey) (chunkResult, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.items[key]
@@ -67,7 +67,7 @@ func (c *cache) get(key string) (chunkResult, bool) {
 // put stores val under key, then evicts least recently used entries until the cache
 // holds at most its size. An entry larger than the whole cache is not kept. val is not
 // changed (it may be shared); the cache keeps its own list of series with shared labels.
-func (c *cache) put(key string, val chunkResult) {
+func (c *cache) put(key chunkKey, val chunkResult) {
 	stored := chunkResult{from: val.from, to: val.to, series: slices.Clone(val.series), spans: slices.Clone(val.spans)}
 	size := entryBytes(key, stored)
 	c.mu.Lock()
@@ -159,8 +159,8 @@ func (c *cache) size() int64 {
 
 // entryBytes estimates the bytes a cached chunk holds apart from its label sets: its key,
 // the bookkeeping, and each series' values and presence bits by their capacity.
-func entryBytes(key string, val chunkResult) int64 {
-	n := entryOverhead + int64(len(key)) + int64(cap(val.series))*seriesSize + int64(cap(val.spans))*16
+func entryBytes(key chunkKey, val chunkResult) int64 {
+	n := entryOverhead + int64(len(key.query)) + int64(cap(val.series))*seriesSize + int64(cap(val.spans))*16
 	for _, sr := range val.series {
 		n += int64(cap(sr.values))*8 + int64(cap(sr.present))*8
 	}

@@ -52,28 +52,28 @@ func TestCacheEvictsByBytes(t *testing.T) {
 	a := testChunk(t, 1000, []string{"a"}, nil)
 	b := testChunk(t, 1000, []string{"b"}, nil)
 	c := testChunk(t, 1000, []string{"c"}, nil)
-	one := entryBytes("k1", a) + labelBytes(a)
+	one := entryBytes(testKey("k1"), a) + labelBytes(a)
 	require.Greater(t, one, int64(8000), "1000 values take 8000 bytes at least")
 	require.Less(t, one, int64(9000), "and little more")
 
 	l := newCache(2*one+one/2, nil) // room for two entries, not three
-	l.put("k1", a)
-	l.put("k2", b)
+	l.put(testKey("k1"), a)
+	l.put(testKey("k2"), b)
 	assert.Equal(t, 2*one, l.size())
-	_, ok := l.get("k1") // k1 is now the most recent
+	_, ok := l.get(testKey("k1")) // k1 is now the most recent
 	require.True(t, ok)
-	l.put("k3", c)
-	_, ok = l.get("k2")
+	l.put(testKey("k3"), c)
+	_, ok = l.get(testKey("k2"))
 	assert.False(t, ok, "k2 was least recently used")
-	_, ok = l.get("k1")
+	_, ok = l.get(testKey("k1"))
 	assert.True(t, ok)
 	assert.Equal(t, 2, l.len())
 	assert.Equal(t, 2*one, l.size(), "the evicted entry's bytes and labels are released")
 
 	big := testChunk(t, 2000, []string{"d"}, nil)
-	l.put("k4", big) // twice as large: evicts both others
+	l.put(testKey("k4"), big) // twice as large: evicts both others
 	assert.Equal(t, 1, l.len())
-	assert.Equal(t, entryBytes("k4", big)+labelBytes(big), l.size())
+	assert.Equal(t, entryBytes(testKey("k4"), big)+labelBytes(big), l.size())
 }
 
 func TestCacheAccounting(t *testing.T) {
@@ -82,25 +82,25 @@ func TestCacheAccounting(t *testing.T) {
 	first := testChunk(t, 500, services, nil)
 	second := testChunk(t, 500, services, map[int]bool{3: true, 400: true})
 	l := newCache(1<<30, nil)
-	l.put("first", first)
-	l.put("second", second)
-	want := entryBytes("first", first) + entryBytes("second", second) + labelBytes(first)
+	l.put(testKey("first"), first)
+	l.put(testKey("second"), second)
+	want := entryBytes(testKey("first"), first) + entryBytes(testKey("second"), second) + labelBytes(first)
 	assert.Equal(t, want, l.size())
 	assert.Equal(t, 3, len(l.labels), "one shared label set per service")
 
 	// A chunk with every point keeps no presence bits; a chunk with gaps keeps one bit a point.
 	assert.Nil(t, first.series[0].present)
 	assert.Len(t, second.series[0].present, (500+63)/64)
-	assert.Equal(t, entryBytes("first", first)+int64(3*len(second.series[0].present)*8)+int64(len("second")-len("first")), entryBytes("second", second))
+	assert.Equal(t, entryBytes(testKey("first"), first)+int64(3*len(second.series[0].present)*8)+int64(len("second")-len("first")), entryBytes(testKey("second"), second))
 
 	// Capacity counts, not length.
 	wide := chunkResult{series: []seriesResult{{labels: first.series[0].labels, values: make([]float64, 10, 1000)}}}
 	narrow := chunkResult{series: []seriesResult{{labels: first.series[0].labels, values: make([]float64, 10)}}}
-	assert.Equal(t, int64(990*8), entryBytes("x", wide)-entryBytes("x", narrow))
+	assert.Equal(t, int64(990*8), entryBytes(testKey("x"), wide)-entryBytes(testKey("x"), narrow))
 
 	// Replacing an entry counts the new one only; removing all releases everything.
-	l.put("first", second)
-	assert.Equal(t, entryBytes("first", second)+entryBytes("second", second)+labelBytes(first), l.size())
+	l.put(testKey("first"), second)
+	assert.Equal(t, entryBytes(testKey("first"), second)+entryBytes(testKey("second"), second)+labelBytes(first), l.size())
 	l.clear()
 	assert.Zero(t, l.size())
 	assert.Empty(t, l.labels)
@@ -109,15 +109,15 @@ func TestCacheAccounting(t *testing.T) {
 func TestCacheKeepsNoEntryLargerThanItself(t *testing.T) {
 	small := testChunk(t, 100, []string{"a"}, nil)
 	huge := testChunk(t, 10_000, []string{"b"}, nil)
-	l := newCache(entryBytes("huge", huge)+labelBytes(huge)-1, nil)
-	l.put("small", small)
-	l.put("huge", huge)
-	_, ok := l.get("huge")
+	l := newCache(entryBytes(testKey("huge"), huge)+labelBytes(huge)-1, nil)
+	l.put(testKey("small"), small)
+	l.put(testKey("huge"), huge)
+	_, ok := l.get(testKey("huge"))
 	assert.False(t, ok, "an entry larger than the cache is not kept")
-	_, ok = l.get("small")
+	_, ok = l.get(testKey("small"))
 	assert.True(t, ok, "and evicts nothing")
-	l.put("small", huge)
-	_, ok = l.get("small")
+	l.put(testKey("small"), huge)
+	_, ok = l.get(testKey("small"))
 	assert.False(t, ok, "a too large replacement drops the old entry too")
 	assert.Zero(t, l.size())
 }
@@ -133,7 +133,7 @@ func TestCacheBytesMatchTheHeap(t *testing.T) {
 	runtime.ReadMemStats(&before)
 	l := newCache(1<<30, nil)
 	for i := range 50 {
-		l.put("chunk"+strconv.Itoa(i), testChunk(t, 1024, services, map[int]bool{i: true}))
+		l.put(testKey("chunk"+strconv.Itoa(i)), testChunk(t, 1024, services, map[int]bool{i: true}))
 	}
 	runtime.GC()
 	runtime.ReadMemStats(&after)
@@ -149,7 +149,7 @@ func TestCacheConcurrent(t *testing.T) {
 	for i := range chunks {
 		chunks[i] = testChunk(t, 200*(i+1), []string{"a", "b", strconv.Itoa(i)}, nil)
 	}
-	l := newCache(entryBytes("key-0", chunks[7])*3, NewMetrics())
+	l := newCache(entryBytes(testKey("key-0"), chunks[7])*3, NewMetrics())
 	var wg sync.WaitGroup
 	for w := range 8 {
 		wg.Add(1)
@@ -158,7 +158,7 @@ func TestCacheConcurrent(t *testing.T) {
 			rng := rand.New(rand.NewPCG(uint64(w), 1))
 			for range 2000 {
 				k := rng.IntN(len(chunks))
-				key := "key-" + strconv.Itoa(k)
+				key := testKey("key-" + strconv.Itoa(k))
 				if rng.IntN(2) == 0 {
 					l.put(key, chunks[k])
 					continue
@@ -192,22 +192,22 @@ func BenchmarkCache(b *testing.B) {
 	for i := range chunks {
 		chunks[i] = testChunk(b, 512, services, nil)
 	}
-	one := entryBytes("chunk-00", chunks[0]) + labelBytes(chunks[0])
+	one := entryBytes(testKey("chunk-00"), chunks[0]) + labelBytes(chunks[0])
 	b.Run("put", func(b *testing.B) {
 		l := newCache(one*32, nil) // half the chunks fit: puts evict
 		b.ReportAllocs()
 		for i := 0; b.Loop(); i++ {
-			l.put("chunk-"+strconv.Itoa(i%len(chunks)), chunks[i%len(chunks)])
+			l.put(testKey("chunk-"+strconv.Itoa(i%len(chunks))), chunks[i%len(chunks)])
 		}
 	})
 	b.Run("get", func(b *testing.B) {
 		l := newCache(one*128, nil)
 		for i, c := range chunks {
-			l.put("chunk-"+strconv.Itoa(i), c)
+			l.put(testKey("chunk-"+strconv.Itoa(i)), c)
 		}
-		keys := make([]string, len(chunks))
+		keys := make([]chunkKey, len(chunks))
 		for i := range keys {
-			keys[i] = "chunk-" + strconv.Itoa(i)
+			keys[i] = testKey("chunk-" + strconv.Itoa(i))
 		}
 		b.ReportAllocs()
 		for i := 0; b.Loop(); i++ {
@@ -217,3 +217,6 @@ func BenchmarkCache(b *testing.B) {
 		}
 	})
 }
+
+// testKey is a cache key named name.
+func testKey(name string) chunkKey { return chunkKey{query: name} }

@@ -631,9 +631,15 @@ func (c *Client) store(run *rangeRun, n int64, r chunkResult) {
 	c.cache.put(key, r)
 }
 
-// cacheKey identifies an aligned chunk of a query on a grid (step and phase).
-func cacheKey(query string, step, phase, n int64) string {
-	return fmt.Sprintf("%d/%d/%d/%s", step, phase, n, query)
+// chunkKey identifies an aligned chunk of a query on a grid (step and phase).
+type chunkKey struct {
+	query          string
+	step, phase, n int64
+}
+
+// cacheKey is the key of chunk n of query on the grid of step and phase.
+func cacheKey(query string, step, phase, n int64) chunkKey {
+	return chunkKey{query: query, step: step, phase: phase, n: n}
 }
 
 // cached returns the chunk from the cache when a cached result covers it.

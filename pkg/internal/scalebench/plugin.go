@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"runtime"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -41,6 +42,22 @@ func Serve(addr string) error {
 			return fmt.Errorf("cpu profile: %w", err)
 		}
 		defer func() { pprof.StopCPUProfile(); _ = f.Close() }()
+	}
+	if path := os.Getenv("BENCHSCALE_HEAPPROFILE"); path != "" {
+		// A heap profile on each SIGUSR1 (sent after each status call), for finding
+		// what the plugin's memory holds.
+		usr := make(chan os.Signal, 1)
+		signal.Notify(usr, syscall.SIGUSR1)
+		go func() {
+			for n := 0; ; n++ {
+				<-usr
+				runtime.GC()
+				if f, err := os.Create(fmt.Sprintf("%s.%d.%d", path, os.Getpid(), n)); err == nil {
+					_ = pprof.WriteHeapProfile(f)
+					_ = f.Close()
+				}
+			}
+		}()
 	}
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
@@ -132,6 +149,13 @@ func (p *Plugin) PeakRSS() (int64, error) {
 		}
 	}
 	return 0, fmt.Errorf("peak RSS: no VmHWM in /proc/%d/status", p.cmd.Process.Pid)
+}
+
+// HeapProfile asks the plugin for a heap profile when BENCHSCALE_HEAPPROFILE is set.
+func (p *Plugin) HeapProfile() {
+	if os.Getenv("BENCHSCALE_HEAPPROFILE") != "" {
+		_ = p.cmd.Process.Signal(syscall.SIGUSR1)
+	}
 }
 
 // CPU is the CPU time the plugin process has used so far.

@@ -156,6 +156,7 @@ func (b *bench) status(ctx context.Context) error {
 		}
 		promCPU2, err3 := b.promProc.CPU()
 		plugCPU2, err4 := p.CPU()
+		p.HeapProfile()
 		if err := errors.Join(err1, err2, err3, err4); err != nil {
 			return err
 		}

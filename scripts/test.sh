@@ -51,7 +51,8 @@ for target in \
   "FuzzOpenSLO ./pkg/definitions/" \
   "FuzzQueryModel ./pkg/models/" \
   "FuzzBuilders ./pkg/promql/" \
-  "FuzzValidate ./pkg/plugin/"; do
+  "FuzzValidate ./pkg/plugin/" \
+  "FuzzRawDecode ./pkg/source/"; do
   set -- $target
   go test -run '^$' -fuzz "^$1\$" -fuzztime "${FUZZTIME:-10s}" -timeout 120s "$2"
 done

@@ -2,6 +2,8 @@ package scalebench
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"net"
@@ -145,6 +147,16 @@ func (p *Proxy) count(r *http.Request) error {
 		r.Form = form
 	}
 	key := r.URL.Path + "?" + params.Encode()
+	if r.Body != nil && r.Header.Get("Content-Type") == "application/x-protobuf" {
+		// A remote read: its question is the body.
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			return fmt.Errorf("proxy: read request body: %w", err)
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		sum := sha256.Sum256(body)
+		key += "#" + hex.EncodeToString(sum[:])
+	}
 	p.mu.Lock()
 	p.requests++
 	p.distinct[key]++

@@ -44,8 +44,9 @@ type Source struct {
 
 	mu         sync.Mutex
 	open       map[string]*pending
-	recent     map[string]keptRead         // reads of whole cached batches, for readKeep
-	parts      map[string]map[string]*part // shape → tuple → its part
+	recent     map[string]keptRead              // reads of whole cached batches, for readKeep
+	parts      map[string]map[string]*part      // shape → tuple → its part
+	families   map[string]map[string][][]string // batch labels → tuple → the tuples of its group
 	remembered int
 
 	batches, joined atomic.Int64
@@ -162,7 +163,8 @@ func (s *Source) shapeOf(query string) (promql.Batchable, bool) {
 
 // New returns a batching source over src.
 func New(src engine.Source) *Source {
-	return &Source{Source: src, open: map[string]*pending{}, parts: map[string]map[string]*part{}, recent: map[string]keptRead{}}
+	return &Source{Source: src, open: map[string]*pending{}, parts: map[string]map[string]*part{},
+		families: map[string]map[string][][]string{}, recent: map[string]keptRead{}}
 }
 
 // peersKey is the context key of WithPeers.
@@ -299,7 +301,34 @@ func (s *Source) fire(key string, p *pending) {
 		}
 		byPart[pt] = append(byPart[pt], c)
 	}
-	for _, cs := range s.partition(loose) {
+	// Calls whose values another shape of the same labels has grouped already join that
+	// group: the queries of one edge of a window then select the same series, and a
+	// source can serve them from one read.
+	family := s.families[familyOf(p.calls[0].b)]
+	if family == nil {
+		family = map[string][][]string{}
+		s.families[familyOf(p.calls[0].b)] = family
+	}
+	var rest []*call
+	for _, c := range loose {
+		if pt := known[c.tuple()]; pt != nil {
+			byPart[pt] = append(byPart[pt], c)
+			continue
+		}
+		group, ok := family[c.tuple()]
+		if !ok {
+			rest = append(rest, c)
+			continue
+		}
+		pt := &part{tuples: group}
+		for _, t := range group {
+			known[strings.Join(t, "\x00")] = pt
+			s.remembered++
+		}
+		order = append(order, pt)
+		byPart[pt] = []*call{c}
+	}
+	for _, cs := range s.partition(rest) {
 		pt := &part{}
 		for i, c := range cs {
 			if i == 0 || c.tuple() != cs[i-1].tuple() {
@@ -308,11 +337,15 @@ func (s *Source) fire(key string, p *pending) {
 				s.remembered++
 			}
 		}
+		for _, t := range pt.tuples {
+			family[strings.Join(t, "\x00")] = pt.tuples
+		}
 		order = append(order, pt)
 		byPart[pt] = cs
 	}
 	if s.remembered > maxRemembered {
 		clear(s.parts) // new parts are formed on the next queries
+		clear(s.families)
 		s.remembered = 0
 	}
 	s.mu.Unlock()
@@ -320,6 +353,9 @@ func (s *Source) fire(key string, p *pending) {
 		go s.runPart(p, pt, byPart[pt])
 	}
 }
+
+// familyOf is the family of a batchable query: the labels its batches group by.
+func familyOf(b promql.Batchable) string { return strings.Join(b.Labels, "\x00") }
 
 // known returns the batched query of the remembered part c's values belong to, ok false
 // when there is none or it has not run yet.

@@ -534,7 +534,7 @@ func (c *Client) fetchShared(ctx context.Context, run *rangeRun, i int) (chunkRe
 		if err == nil && len(w) == 0 && c.cache != nil && ch.to < run.cutoff && run.restOf[i] < 0 {
 			c.store(run, ch.n, r)
 		}
-		return fetched{r, w, inf, max(sent, 1)}, err
+		return fetched{r, w, inf, sent}, err
 	})
 	select {
 	case <-ctx.Done():
@@ -664,15 +664,15 @@ const partialWarning = "the metrics source answered a partial response (isPartia
 func (c *Client) fetch(ctx context.Context, query string, ch chunk, step int64) (chunkResult, []string, []string, int, error) {
 	rawSent := 0
 	if plan, ok := c.rawPlan(ctx, query, false); ok {
-		r, err := c.fetchRaw(ctx, plan, ch.from, ch.to, step)
+		r, sent, err := c.fetchRaw(ctx, plan, ch.from, ch.to, step)
 		if err == nil {
-			return r, nil, nil, 1, nil
+			return r, nil, nil, sent, nil
 		}
 		if ctx.Err() != nil {
-			return chunkResult{}, nil, nil, 1, c.wrap(ctx, fmt.Sprintf("range query %q", query), ctx.Err())
+			return chunkResult{}, nil, nil, sent, c.wrap(ctx, fmt.Sprintf("range query %q", query), ctx.Err())
 		}
 		c.rawFailed(err) // this chunk, and maybe all from now on, by range query
-		rawSent = 1
+		rawSent = sent
 	}
 	r, w, inf, sent, err := c.fetchRange(ctx, query, ch.from, ch.to, step)
 	sent += rawSent

@@ -101,6 +101,7 @@ type rawState struct {
 	off     atomic.Bool  // the source cannot do raw reads, or they failed maxRawFailures times
 	failed  atomic.Int64 // raw reads that failed
 	once    sync.Once
+	share   rawShare
 	// leftOpen is true when the source's range selectors leave out their start
 	// (Prometheus 3), false when they hold it (Prometheus 2).
 	leftOpen bool
@@ -161,28 +162,33 @@ func (c *Client) rawPlan(ctx context.Context, query string, instant bool) (rawPl
 
 // fetchRaw answers the range query of plan from..to (ms) at step from the source's raw
 // samples, read through its remote-read API in one request.
-func (c *Client) fetchRaw(ctx context.Context, plan rawPlan, from, to, step int64) (chunkResult, error) {
+// It returns the requests sent: none when a kept read held the samples.
+func (c *Client) fetchRaw(ctx context.Context, plan rawPlan, from, to, step int64) (chunkResult, int, error) {
 	select {
 	case c.sem <- struct{}{}:
 	case <-ctx.Done():
-		return chunkResult{}, ctx.Err()
+		return chunkResult{}, 0, ctx.Err()
 	}
 	defer func() { <-c.sem }()
 	rctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	began := time.Now()
-	r, err := c.readRaw(rctx, plan, from, to, step)
+	r, sent, err := c.readRaw(rctx, plan, from, to, step)
+	if !sent {
+		return r, 0, err
+	}
 	c.metrics.request(rawOutcome(ctx, rctx, err), time.Since(began))
-	return r, err
+	return r, 1, err
 }
 
 // readRaw sends the remote-read request and reduces its streamed chunks to the grid.
-func (c *Client) readRaw(ctx context.Context, plan rawPlan, from, to, step int64) (chunkResult, error) {
+func (c *Client) readRaw(ctx context.Context, plan rawPlan, from, to, step int64) (chunkResult, bool, error) {
 	g := &rawGrid{plan: plan, from: from, to: to, step: step, leftOpen: c.raw.leftOpen, n: int((to-from)/step) + 1}
-	if err := c.remoteRead(ctx, plan, from-plan.rng, to, step, g.add); err != nil {
-		return chunkResult{}, err
+	sent, err := c.samples(ctx, plan, from-plan.rng, to, step, g.add)
+	if err != nil {
+		return chunkResult{}, sent, err
 	}
-	return g.result(), nil
+	return g.result(), sent, nil
 }
 
 // remoteRead sends one remote-read request for the samples of plan's selector from..to
@@ -413,12 +419,14 @@ func (c *Client) sampleTimesRaw(ctx context.Context, plan rawPlan, t time.Time) 
 	began := time.Now()
 	var out []Times
 	at := t.UnixMilli()
-	err := c.remoteRead(rctx, plan, at-plan.rng, at, 0, func(ls map[string]string, ts []int64, _ []float64) {
+	sent, err := c.samples(rctx, plan, at-plan.rng, at, 0, func(ls map[string]string, ts []int64, _ []float64) {
 		if lo, hi := window(ts, at, plan.rng, c.raw.leftOpen); lo < hi {
 			out = append(out, Times{Labels: ls, Times: slices.Clone(ts[lo:hi])})
 		}
 	})
-	c.metrics.request(rawOutcome(ctx, rctx, err), time.Since(began))
+	if sent {
+		c.metrics.request(rawOutcome(ctx, rctx, err), time.Since(began))
+	}
 	return out, err
 }
 

@@ -216,3 +216,55 @@ func TestRawReadFaultsFallBack(t *testing.T) {
 		})
 	}
 }
+
+// TestShortRawReadsShared checks that the short reads near one edge of a window share
+// one remote read, with the answers Prometheus gives, and that reads of the last minutes
+// (samples may still arrive) are never served from a kept read.
+func TestShortRawReadsShared(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test")
+	}
+	h := demo.Generate(demo.Config{Start: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC), Days: 3, Seed: demo.DefaultSeed})
+	samples := demo.RealScrapes(h, demo.RealScrapeIntervals)
+	prom := promtest.StartSamples(t, samples)
+	_, last := samples.Span()
+	end := time.UnixMilli(last).UTC().Truncate(time.Minute)
+	ctx := context.Background()
+	plain, err := New(Config{URL: prom.URL})
+	require.NoError(t, err)
+	sel := `http_requests_total{job="checkout"}`
+	edge := end.Add(-26*time.Hour - 17*time.Minute)
+	for _, tc := range []struct {
+		name  string
+		now   time.Time
+		reads int
+	}{
+		{"past", end.Add(48 * time.Hour), 1},
+		{"still arriving", edge.Add(2 * time.Minute), 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			proxy := newPathCounter(t, prom.URL)
+			raw, err := New(Config{URL: proxy.srv.URL, RawReads: true, Now: func() time.Time { return tc.now }})
+			require.NoError(t, err)
+			_, err = raw.ProbeGrowth(ctx)
+			require.NoError(t, err)
+			proxy.reset()
+			for _, q := range []string{"last_over_time(" + sel + "[5m])", "max by (interval) (count_over_time(" + sel + "[1m]))"} {
+				want, _, err := plain.RangeGroups(ctx, q, edge.Add(-time.Hour), edge, time.Minute)
+				require.NoError(t, err)
+				got, _, err := raw.RangeGroups(ctx, q, edge.Add(-time.Hour), edge, time.Minute)
+				require.NoError(t, err)
+				require.Equal(t, want, got, q)
+			}
+			want, err := plain.SampleTimesGroups(ctx, sel+"[10m]", edge)
+			require.NoError(t, err)
+			got, err := raw.SampleTimesGroups(ctx, sel+"[10m]", edge)
+			require.NoError(t, err)
+			require.Equal(t, want, got)
+			counts := proxy.reset()
+			require.Equal(t, tc.reads, counts["/api/v1/read"], "remote reads")
+			require.Zero(t, counts["/api/v1/query_range"], "range queries")
+			require.LessOrEqual(t, counts["/api/v1/query"], 1, "queries: only the probe of range selectors' start")
+		})
+	}
+}

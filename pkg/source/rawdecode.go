@@ -177,14 +177,12 @@ func parseChunk(b []byte) (rawChunk, error) {
 // eight at a time where there are eight. It returns the new pos, buf and n.
 func refill(b []byte, pos int, buf uint64, n uint) (int, uint64, uint) {
 	if pos+8 <= len(b) {
-		w := binary.BigEndian.Uint64(b[pos:])
+		// The bits of a byte only partly taken stay below n: they are the stream's next
+		// bits, and the next refill ORs the same bits onto them.
 		take := (64 - n) >> 3
-		buf |= w >> n
+		buf |= binary.BigEndian.Uint64(b[pos:]) >> n
 		pos += int(take)
 		n += take << 3
-		if n < 64 {
-			buf &= ^uint64(0) << (64 - n) // not the bits of a byte only partly taken
-		}
 		return pos, buf, n
 	}
 	for n <= 56 && pos < len(b) {
@@ -236,7 +234,13 @@ func decodeXOR(data []byte, ts []int64, vs []float64) ([]int64, []float64, error
 	ts, vs = keep(ts, vs, t, vb)
 	for i := 1; i < total; i++ {
 		if n < 24 {
-			pos, buf, n = refill(b, pos, buf, n)
+			if pos+8 <= len(b) { // refill, inlined
+				buf |= binary.BigEndian.Uint64(b[pos:]) >> n
+				pos += int((64 - n) >> 3)
+				n += (64 - n) >> 3 << 3
+			} else {
+				pos, buf, n = refill(b, pos, buf, n)
+			}
 		}
 		if i == 1 {
 			// The second sample's time: a uvarint delta, written byte by byte into the bits.
@@ -309,7 +313,13 @@ func decodeXOR(data []byte, ts []int64, vs []float64) ([]int64, []float64, error
 		// The value: unchanged (0), or XOR bits in the last window (10) or in a new one
 		// (11, then 5 bits of leading zeros and 6 of meaningful bits).
 		if n < 13 {
-			pos, buf, n = refill(b, pos, buf, n)
+			if pos+8 <= len(b) { // refill, inlined
+				buf |= binary.BigEndian.Uint64(b[pos:]) >> n
+				pos += int((64 - n) >> 3)
+				n += (64 - n) >> 3 << 3
+			} else {
+				pos, buf, n = refill(b, pos, buf, n)
+			}
 		}
 		if n < 1 {
 			return ts, vs, errChunk

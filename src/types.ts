@@ -141,6 +141,8 @@ export interface NinesOptions extends DataSourceJsonData {
   timeInterval?: string;
   /** The longest monitoring gap whose counter growth is still counted (e.g. "1h"). */
   maxGap?: string;
+  /** Raw reads through Prometheus's remote-read API for status panels; unset means on. */
+  rawReads?: boolean;
 }
 
 /** How Nines asks the source for per-bucket counter growth. "closed" and "leftOpen" are

@@ -173,6 +173,13 @@ describe('ConfigEditor', () => {
       expect.objectContaining({ jsonData: expect.objectContaining({ maxQueryLength: '30d' }) })
     );
 
+    // Raw reads are on unless turned off.
+    expect(document.getElementById('nines-raw-reads')).toBeChecked();
+    await userEvent.click(document.getElementById('nines-raw-reads')!);
+    expect(onOptionsChange).toHaveBeenLastCalledWith(
+      expect.objectContaining({ jsonData: expect.objectContaining({ rawReads: false }) })
+    );
+
     await userEvent.click(document.getElementById('nines-range-semantics')!);
     await userEvent.click(await screen.findByRole('option', { name: /Look-behind increase \(VictoriaMetrics\)/ }));
     expect(onOptionsChange).toHaveBeenLastCalledWith(

@@ -139,6 +139,7 @@ describe('provisioning/datasources', () => {
       'rangeSemantics',
       'timeInterval',
       'maxGap',
+      'rawReads',
     ];
     for (const key of Object.keys(ds.jsonData)) {
       expect(known).toContain(key);

@@ -117,6 +117,16 @@ const CONFIG_OPTIONS: Array<FieldSpec & { name: keyof NinesOptions }> = [
     trim: true,
   },
   {
+    name: 'rawReads',
+    label: 'Raw reads',
+    kind: 'switch',
+    id: 'nines-raw-reads',
+    labelWidth: LABEL_WIDTH,
+    tooltip:
+      "Read the raw samples that status panels need through Prometheus's remote-read API (/api/v1/read) and compute in Nines: the same figures, less work for Prometheus. Used only when the source is Prometheus; off sends every query as PromQL.",
+    default: true,
+  },
+  {
     name: 'rangeSemantics',
     label: 'Counter growth',
     kind: 'select',

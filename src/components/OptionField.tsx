@@ -127,7 +127,9 @@ function Control(props: ControlProps) {
           aria-label={input['aria-label']}
           value={typeof value === 'boolean' ? value : spec.default === true}
           onChange={(e) => {
-            onChange(e.currentTarget.checked || undefined);
+            // The default is sent as unset; the other state as itself.
+            const checked = e.currentTarget.checked;
+            onChange(checked === (spec.default === true) ? undefined : checked);
             done();
           }}
         />

@@ -130,23 +130,13 @@ func (c *Client) rawPlan(ctx context.Context, query string, instant bool) (rawPl
 	if !c.rawReads || c.raw.off.Load() || !c.pointwise.Load() || c.maxLength > 0 || LookbackDelta(ctx) > 0 {
 		return rawPlan{}, false
 	}
-	if v, ok := c.raw.plans.Load(query); ok {
-		p, ok := v.(rawPlan)
-		return p, ok && (p.fn == "") == instant
-	}
-	p, ok := rawPlanOf(query)
-	if c.raw.planned.Add(1) <= maxRawPlans {
-		if ok {
-			c.raw.plans.Store(query, p)
-		} else {
-			c.raw.plans.Store(query, false)
-		}
-	}
+	p, ok := c.planOf(query)
 	if !ok || (p.fn == "") != instant {
 		return rawPlan{}, false
 	}
 	// How the source's range selectors treat their start: 3 points of a 30s subquery
-	// over 1m when they hold it (Prometheus 2), 2 when they do not (Prometheus 3).
+	// over 1m when they hold it (Prometheus 2), 2 when they do not (Prometheus 3). Every
+	// caller passes here, so none reads raw before the answer is known.
 	c.raw.once.Do(func() {
 		v, ok, err := c.Instant(context.WithoutCancel(ctx), "count_over_time(vector(1)[1m:30s])", c.now().Truncate(time.Minute))
 		switch {
@@ -158,6 +148,23 @@ func (c *Client) rawPlan(ctx context.Context, query string, instant bool) (rawPl
 		}
 	})
 	return p, !c.raw.off.Load()
+}
+
+// planOf returns the raw plan of query, remembered.
+func (c *Client) planOf(query string) (rawPlan, bool) {
+	if v, ok := c.raw.plans.Load(query); ok {
+		p, ok := v.(rawPlan)
+		return p, ok
+	}
+	p, ok := rawPlanOf(query)
+	if c.raw.planned.Add(1) <= maxRawPlans {
+		if ok {
+			c.raw.plans.Store(query, p)
+		} else {
+			c.raw.plans.Store(query, false)
+		}
+	}
+	return p, ok
 }
 
 // fetchRaw answers the range query of plan from..to (ms) at step from the source's raw

@@ -268,3 +268,35 @@ func TestShortRawReadsShared(t *testing.T) {
 		})
 	}
 }
+
+// TestRawPlanWaitsForTheProbe checks that no caller gets a raw plan before the probe of
+// range selectors' start has answered: a second caller, finding the plan remembered,
+// still waits for it (under -race, reading the answer early is a data race too).
+func TestRawPlanWaitsForTheProbe(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(50 * time.Millisecond)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1,"2"]}]}}`))
+	}))
+	defer srv.Close()
+	c, err := New(Config{URL: srv.URL, RawReads: true})
+	require.NoError(t, err)
+	c.pointwise.Store(true) // as the growth probe sets it on a Prometheus
+	q := `last_over_time(x{job="a"}[5m])`
+	_, ok := c.planOf(q) // remembered before anyone probes
+	require.True(t, ok)
+	var wg sync.WaitGroup
+	open := make([]bool, 8)
+	for i := range open {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, ok := c.rawPlan(context.Background(), q, false)
+			open[i] = ok && c.raw.leftOpen
+		}()
+	}
+	wg.Wait()
+	for i, o := range open {
+		require.True(t, o, "caller %d saw the plan before the probe said the start is left out", i)
+	}
+}

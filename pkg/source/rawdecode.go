@@ -35,7 +35,7 @@ func protoField(b []byte, i int) (num, wire int, next int, err error) {
 	return int(k >> 3), int(k & 7), i + n, nil
 }
 
-// protoSkipOrBytes reads the value of a field of wire type wire at b[i:]: for a
+// protoValue reads the value of a field of wire type wire at b[i:]: for a
 // length-delimited field its bytes, for a varint its value; it returns the index after it.
 func protoValue(b []byte, i, wire int) (v uint64, bs []byte, next int, err error) {
 	switch wire {
@@ -66,46 +66,45 @@ func protoValue(b []byte, i, wire int) (v uint64, bs []byte, next int, err error
 	return 0, nil, 0, errFrame
 }
 
-// parseFrame reads a ChunkedReadResponse frame and gives each of its series parts to
-// add; the parts' chunk data point into frame and live until add returns.
-func parseFrame(frame []byte, add func(*rawPart) error) error {
-	var part rawPart
-	for i := 0; i < len(frame); {
-		num, wire, j, err := protoField(frame, i)
+// eachField calls f with every field of the protobuf message b: its number, wire type,
+// and its value (varints and fixed numbers) or bytes (length-delimited fields).
+func eachField(b []byte, f func(num, wire int, v uint64, bs []byte) error) error {
+	for i := 0; i < len(b); {
+		num, wire, j, err := protoField(b, i)
 		if err != nil {
 			return err
 		}
-		_, bs, next, err := protoValue(frame, j, wire)
+		v, bs, next, err := protoValue(b, j, wire)
 		if err != nil {
 			return err
 		}
 		i = next
-		if num != 1 || wire != 2 {
-			continue // query_index, or a field this reader does not know
-		}
-		part.labels, part.chunks = map[string]string{}, part.chunks[:0]
-		if err := parseSeries(bs, &part); err != nil {
-			return err
-		}
-		if err := add(&part); err != nil {
+		if err := f(num, wire, v, bs); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
+// parseFrame reads a ChunkedReadResponse frame and gives each of its series parts to
+// add; the parts' chunk data point into frame and live until add returns.
+func parseFrame(frame []byte, add func(*rawPart) error) error {
+	var part rawPart
+	return eachField(frame, func(num, wire int, _ uint64, bs []byte) error {
+		if num != 1 || wire != 2 {
+			return nil // query_index, or a field this reader does not know
+		}
+		part.labels, part.chunks = map[string]string{}, part.chunks[:0]
+		if err := parseSeries(bs, &part); err != nil {
+			return err
+		}
+		return add(&part)
+	})
+}
+
 // parseSeries reads a ChunkedSeries: labels (field 1) and chunks (field 2).
 func parseSeries(b []byte, part *rawPart) error {
-	for i := 0; i < len(b); {
-		num, wire, j, err := protoField(b, i)
-		if err != nil {
-			return err
-		}
-		_, bs, next, err := protoValue(b, j, wire)
-		if err != nil {
-			return err
-		}
-		i = next
+	return eachField(b, func(num, wire int, _ uint64, bs []byte) error {
 		switch {
 		case num == 1 && wire == 2:
 			name, value, err := parseLabel(bs)
@@ -120,45 +119,28 @@ func parseSeries(b []byte, part *rawPart) error {
 			}
 			part.chunks = append(part.chunks, c)
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // parseLabel reads a Label: name (field 1) and value (field 2).
 func parseLabel(b []byte) (name, value string, err error) {
-	for i := 0; i < len(b); {
-		num, wire, j, err := protoField(b, i)
-		if err != nil {
-			return "", "", err
-		}
-		_, bs, next, err := protoValue(b, j, wire)
-		if err != nil {
-			return "", "", err
-		}
-		i = next
+	err = eachField(b, func(num, _ int, _ uint64, bs []byte) error {
 		switch num {
 		case 1:
 			name = string(bs)
 		case 2:
 			value = string(bs)
 		}
-	}
-	return name, value, nil
+		return nil
+	})
+	return name, value, err
 }
 
 // parseChunk reads a Chunk: min_time_ms (1), max_time_ms (2), type (3) and data (4).
 func parseChunk(b []byte) (rawChunk, error) {
 	var c rawChunk
-	for i := 0; i < len(b); {
-		num, wire, j, err := protoField(b, i)
-		if err != nil {
-			return c, err
-		}
-		v, bs, next, err := protoValue(b, j, wire)
-		if err != nil {
-			return c, err
-		}
-		i = next
+	err := eachField(b, func(num, _ int, v uint64, bs []byte) error {
 		switch num {
 		case 1:
 			c.minT = int64(v)
@@ -169,8 +151,9 @@ func parseChunk(b []byte) (rawChunk, error) {
 		case 4:
 			c.data = bs
 		}
-	}
-	return c, nil
+		return nil
+	})
+	return c, err
 }
 
 // refill tops up buf, which holds n bits at its top, with whole bytes of b from pos:

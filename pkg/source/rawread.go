@@ -181,17 +181,16 @@ func (c *Client) fetchRaw(ctx context.Context, plan rawPlan, from, to, step int6
 	defer cancel()
 	began := time.Now()
 	r, sent, err := c.readRaw(rctx, plan, from, to, step)
-	if !sent {
-		return r, 0, err
+	if sent > 0 {
+		c.metrics.request(rawOutcome(ctx, rctx, err), time.Since(began))
 	}
-	c.metrics.request(rawOutcome(ctx, rctx, err), time.Since(began))
-	return r, 1, err
+	return r, sent, err
 }
 
 // readRaw sends the remote-read request and reduces its streamed chunks to the grid.
-func (c *Client) readRaw(ctx context.Context, plan rawPlan, from, to, step int64) (chunkResult, bool, error) {
+func (c *Client) readRaw(ctx context.Context, plan rawPlan, from, to, step int64) (chunkResult, int, error) {
 	g := &rawGrid{plan: plan, from: from, to: to, step: step, leftOpen: c.raw.leftOpen, n: int((to-from)/step) + 1}
-	sent, err := c.samples(ctx, plan, from-plan.rng, to, step, g.add)
+	sent, err := c.samples(ctx, plan, from-plan.rng, to, step, func() { g.series, g.groups = nil, nil }, g.add)
 	if err != nil {
 		return chunkResult{}, sent, err
 	}
@@ -199,8 +198,9 @@ func (c *Client) readRaw(ctx context.Context, plan rawPlan, from, to, step int64
 }
 
 // remoteRead sends one remote-read request for the samples of plan's selector from..to
-// (ms, inclusive) and gives each series' samples, in time order, to each.
-func (c *Client) remoteRead(ctx context.Context, plan rawPlan, from, to, step int64, each func(ls map[string]string, ts []int64, vs []float64)) error {
+// (ms, inclusive) and gives each series' samples, in time order, to each; fresh sends it
+// on a new connection, closed after it.
+func (c *Client) remoteRead(ctx context.Context, plan rawPlan, from, to, step int64, fresh bool, each func(ls map[string]string, ts []int64, vs []float64)) error {
 	req := &prompb.ReadRequest{
 		Queries: []*prompb.Query{{StartTimestampMs: from, EndTimestampMs: to, Matchers: plan.matchers,
 			Hints: &prompb.ReadHints{StartMs: from, EndMs: to, StepMs: step, Func: plan.fn, RangeMs: plan.rng}}},
@@ -220,9 +220,7 @@ func (c *Client) remoteRead(ctx context.Context, plan rawPlan, from, to, step in
 	hr.Header.Set("Content-Type", "application/x-protobuf")
 	hr.Header.Set("Content-Encoding", "snappy")
 	hr.Header.Set("X-Prometheus-Remote-Read-Version", "0.1.0")
-	// A connection that carried a streamed answer is not used again: through Go's reverse
-	// proxy, the next streamed answer on it broke off now and then.
-	hr.Close = true
+	hr.Close = fresh // a new connection, closed after the answer
 	resp, err := c.hc.Do(hr)
 	if err != nil {
 		return err
@@ -426,12 +424,12 @@ func (c *Client) sampleTimesRaw(ctx context.Context, plan rawPlan, t time.Time) 
 	began := time.Now()
 	var out []Times
 	at := t.UnixMilli()
-	sent, err := c.samples(rctx, plan, at-plan.rng, at, 0, func(ls map[string]string, ts []int64, _ []float64) {
+	sent, err := c.samples(rctx, plan, at-plan.rng, at, 0, func() { out = out[:0] }, func(ls map[string]string, ts []int64, _ []float64) {
 		if lo, hi := window(ts, at, plan.rng, c.raw.leftOpen); lo < hi {
 			out = append(out, Times{Labels: ls, Times: slices.Clone(ts[lo:hi])})
 		}
 	})
-	if sent {
+	if sent > 0 {
 		c.metrics.request(rawOutcome(ctx, rctx, err), time.Since(began))
 	}
 	return out, err

@@ -157,7 +157,7 @@ func TestRawReadFaultsFallBack(t *testing.T) {
 	faults := []struct {
 		name     string
 		read     http.HandlerFunc
-		offAfter int // raw reads tried before they stop
+		offAfter int // remote reads sent before raw reads stop (a failed read is tried twice)
 	}{
 		{"not found", func(w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) }, 1},
 		{"JSON instead of chunks", func(w http.ResponseWriter, r *http.Request) {
@@ -166,15 +166,15 @@ func TestRawReadFaultsFallBack(t *testing.T) {
 		}, 1},
 		{"unavailable", func(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "overloaded", http.StatusServiceUnavailable)
-		}, maxRawFailures},
+		}, 2 * maxRawFailures},
 		{"broken off", func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "application/x-streamed-protobuf; proto=prometheus.ChunkedReadResponse")
 			_, _ = w.Write([]byte{0x80, 0x80, 0x04, 1, 2, 3, 4, 5}) // a 64 KiB frame that ends after 1 byte
-		}, maxRawFailures},
+		}, 2 * maxRawFailures},
 		{"bad checksum", func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "application/x-streamed-protobuf; proto=prometheus.ChunkedReadResponse")
 			_, _ = w.Write([]byte{2, 0, 0, 0, 0, 8, 1})
-		}, maxRawFailures},
+		}, 2 * maxRawFailures},
 	}
 	ctx := context.Background()
 	plain, err := New(Config{URL: prom.URL})
@@ -298,5 +298,58 @@ func TestRawPlanWaitsForTheProbe(t *testing.T) {
 	wg.Wait()
 	for i, o := range open {
 		require.True(t, o, "caller %d saw the plan before the probe said the start is left out", i)
+	}
+}
+
+// TestRawReadBrokenOffIsReadAgain checks that a remote read broken off once is sent
+// again, on a new connection, and answers as Prometheus does, raw reads staying on.
+func TestRawReadBrokenOffIsReadAgain(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test")
+	}
+	h := demo.Generate(demo.Config{Start: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC), Days: 3, Seed: demo.DefaultSeed})
+	prom := promtest.StartSamples(t, demo.RealScrapes(h, demo.RealScrapeIntervals))
+	u, err := url.Parse(prom.URL)
+	require.NoError(t, err)
+	rp := httputil.NewSingleHostReverseProxy(u)
+	var reads atomic.Int64
+	var closes []bool
+	var mu sync.Mutex
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/api/v1/read" {
+			mu.Lock()
+			closes = append(closes, r.Close)
+			mu.Unlock()
+			if reads.Add(1)%2 == 1 { // every other read breaks off after its first bytes
+				w.Header().Set("Content-Type", "application/x-streamed-protobuf; proto=prometheus.ChunkedReadResponse")
+				_, _ = w.Write([]byte{0x80, 0x80, 0x04})
+				return
+			}
+		}
+		rp.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	ctx := context.Background()
+	plain, err := New(Config{URL: prom.URL})
+	require.NoError(t, err)
+	raw, err := New(Config{URL: srv.URL, RawReads: true})
+	require.NoError(t, err)
+	_, err = raw.ProbeGrowth(ctx)
+	require.NoError(t, err)
+	q := `last_over_time(http_requests_total{job="checkout"}[5m])`
+	end := h.End()
+	for i := range 4 {
+		start := end.Add(-48*time.Hour + time.Duration(i)*time.Hour)
+		want, _, err := plain.RangeGroups(ctx, q, start, end, time.Hour)
+		require.NoError(t, err)
+		got, st, err := raw.RangeGroups(ctx, q, start, end, time.Hour)
+		require.NoError(t, err)
+		require.Equal(t, want, got, "call %d", i)
+		require.Equal(t, 2, st.Requests, "call %d: the broken read and the one again", i)
+	}
+	require.False(t, raw.raw.off.Load(), "raw reads stay on")
+	require.EqualValues(t, 8, reads.Load())
+	for i, c := range closes {
+		require.Equal(t, i%2 == 1, c, "read %d: only a read sent again asks for a new connection", i)
 	}
 }

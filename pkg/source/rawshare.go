@@ -2,6 +2,7 @@ package source
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -48,18 +49,49 @@ type rawSeriesSamples struct {
 
 // rawShare keeps the sets of recent short reads.
 type rawShare struct {
-	locks sync.Map // per selector and hour: the reads near one edge, one at a time
 	mu    sync.Mutex
+	locks map[string]*edgeLock // per selector and hour: the reads near one edge, one at a time
 	sets  []*rawSet
 	bytes int
 }
 
+// edgeLock lets the reads near one edge go one at a time; it is dropped with its last user.
+type edgeLock struct {
+	mu    sync.Mutex
+	users int
+}
+
+// lock takes the edge lock of k and returns how to give it back.
+func (s *rawShare) lock(k string) (unlock func()) {
+	s.mu.Lock()
+	if s.locks == nil {
+		s.locks = map[string]*edgeLock{}
+	}
+	l := s.locks[k]
+	if l == nil {
+		l = &edgeLock{}
+		s.locks[k] = l
+	}
+	l.users++
+	s.mu.Unlock()
+	l.mu.Lock()
+	return func() {
+		l.mu.Unlock()
+		s.mu.Lock()
+		if l.users--; l.users == 0 {
+			delete(s.locks, k)
+		}
+		s.mu.Unlock()
+	}
+}
+
 // samples gives each series' samples from..to (ms) to each: from a kept short read that
-// holds them, or from a new remote read. Samples outside from..to may come too. It tells
-// whether it sent a request.
-func (c *Client) samples(ctx context.Context, plan rawPlan, from, to, step int64, each func(ls map[string]string, ts []int64, vs []float64)) (bool, error) {
+// holds them, or from a new remote read. Samples outside from..to may come too. begin is
+// called before the samples of each attempt come (a read broken off is tried again once,
+// and what it gave is to be forgotten). It returns the requests it sent.
+func (c *Client) samples(ctx context.Context, plan rawPlan, from, to, step int64, begin func(), each func(ls map[string]string, ts []int64, vs []float64)) (int, error) {
 	if to-from > rawShareSpan.Milliseconds() || to > c.now().Add(-rawShareAge).UnixMilli() {
-		return true, c.remoteRead(ctx, plan, from, to, step, each)
+		return c.remoteReadTwice(ctx, plan, from, to, step, begin, each)
 	}
 	var kb strings.Builder
 	for _, m := range plan.matchers {
@@ -69,28 +101,42 @@ func (c *Client) samples(ctx context.Context, plan rawPlan, from, to, step int64
 	s := &c.raw.share
 	// The reads near one edge come at once: the first reads, the others wait and then
 	// find what it read.
-	hour := time.Hour.Milliseconds()
-	l, _ := s.locks.LoadOrStore(fmt.Sprintf("%s%d", key, floorDiv(to, hour)), &sync.Mutex{})
-	mu := l.(*sync.Mutex)
-	mu.Lock()
-	defer mu.Unlock()
+	unlock := s.lock(fmt.Sprintf("%s%d", key, floorDiv(to, time.Hour.Milliseconds())))
+	defer unlock()
 	if set, ok := s.holding(key, from, to); ok {
+		begin()
 		give(set, each)
-		return false, nil
+		return 0, nil
 	}
 	margin := rawShareMargin.Milliseconds()
 	from, to = from-margin, min(to+margin, c.now().Add(-rawShareAge).UnixMilli())
 	set := &rawSet{key: key, from: from, to: to}
-	err := c.remoteRead(ctx, plan, from, to, 0, func(ls map[string]string, ts []int64, vs []float64) {
-		set.series = append(set.series, rawSeriesSamples{ls: ls, ts: slices.Clone(ts), vs: slices.Clone(vs)})
-		set.bytes += 16*len(ts) + 64
-	})
+	sent, err := c.remoteReadTwice(ctx, plan, from, to, 0, func() { set.series, set.bytes = nil, 0 },
+		func(ls map[string]string, ts []int64, vs []float64) {
+			set.series = append(set.series, rawSeriesSamples{ls: ls, ts: slices.Clone(ts), vs: slices.Clone(vs)})
+			set.bytes += 16*len(ts) + 64
+		})
 	if err != nil {
-		return true, err
+		return sent, err
 	}
 	s.keep(set)
+	begin()
 	give(set, each)
-	return true, nil
+	return sent, nil
+}
+
+// remoteReadTwice is remoteRead on a connection that may have served other requests,
+// and once more on a new connection when that fails for any reason but the source's
+// inability: through Go's reverse proxy, a streamed answer on a reused connection broke
+// off now and then, and connections are worth keeping (a TLS handshake per read is not).
+func (c *Client) remoteReadTwice(ctx context.Context, plan rawPlan, from, to, step int64, begin func(), each func(ls map[string]string, ts []int64, vs []float64)) (int, error) {
+	begin()
+	err := c.remoteRead(ctx, plan, from, to, step, false, each)
+	if err == nil || errors.Is(err, errRawUnsupported) || ctx.Err() != nil {
+		return 1, err
+	}
+	begin()
+	return 2, c.remoteRead(ctx, plan, from, to, step, true, each)
 }
 
 // give hands every series of set to each.

@@ -176,6 +176,20 @@ func refill(b []byte, pos int, buf uint64, n uint) (int, uint64, uint) {
 	return pos, buf, n
 }
 
+// read64 reads 64 bits from the stream at b[pos:] behind buf (n bits), 32 at a time:
+// the buffer never holds 64 new bits after a refill. ok is false when the bits end first.
+func read64(b []byte, pos int, buf uint64, n uint) (v uint64, _ int, _ uint64, _ uint, ok bool) {
+	for range 2 {
+		if n < 32 {
+			if pos, buf, n = refill(b, pos, buf, n); n < 32 {
+				return 0, pos, buf, n, false
+			}
+		}
+		v, buf, n = v<<32|buf>>32, buf<<32, n-32
+	}
+	return v, pos, buf, n, true
+}
+
 // errChunk is a chunk whose bits end before its samples do, or that breaks the format.
 var errChunk = errors.New("remote read: truncated or malformed XOR chunk")
 
@@ -203,17 +217,10 @@ func decodeXOR(data []byte, ts []int64, vs []float64) ([]int64, []float64, error
 		delta             int64
 		leading, trailing uint
 	)
-	pos, buf, n = refill(b, pos, buf, n)
-	if n < 32 {
+	var ok bool
+	if vb, pos, buf, n, ok = read64(b, pos, buf, n); !ok {
 		return ts, vs, errChunk
 	}
-	vb, buf, n = buf>>32<<32, buf<<32, n-32
-	if n < 32 {
-		if pos, buf, n = refill(b, pos, buf, n); n < 32 {
-			return ts, vs, errChunk
-		}
-	}
-	vb, buf, n = vb|buf>>32, buf<<32, n-32
 	ts, vs = keep(ts, vs, t, vb)
 	for i := 1; i < total; i++ {
 		if n < 24 {
@@ -269,20 +276,12 @@ func decodeXOR(data []byte, ts []int64, vs []float64) ([]int64, []float64, error
 			switch sz {
 			case 0:
 			case 64:
-				var hi, lo uint64
-				if n < 32 {
-					if pos, buf, n = refill(b, pos, buf, n); n < 32 {
-						return ts, vs, errChunk
-					}
+				var v uint64
+				var ok bool
+				if v, pos, buf, n, ok = read64(b, pos, buf, n); !ok {
+					return ts, vs, errChunk
 				}
-				hi, buf, n = buf>>32, buf<<32, n-32
-				if n < 32 {
-					if pos, buf, n = refill(b, pos, buf, n); n < 32 {
-						return ts, vs, errChunk
-					}
-				}
-				lo, buf, n = buf>>32, buf<<32, n-32
-				delta += int64(hi<<32 | lo)
+				delta += int64(v)
 			default:
 				v := buf >> (64 - sz)
 				buf, n = buf<<sz, n-sz

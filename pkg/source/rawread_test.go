@@ -54,6 +54,31 @@ func (p *pathCounter) reset() map[string]int {
 	return c
 }
 
+// readFaults is a proxy to the real server at upstream whose remote reads go to read;
+// read returns false to pass a read on to upstream.
+func readFaults(t *testing.T, upstream string, read func(w http.ResponseWriter, r *http.Request) bool) *httptest.Server {
+	u, err := url.Parse(upstream)
+	require.NoError(t, err)
+	rp := httputil.NewSingleHostReverseProxy(u)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/api/v1/read" && read(w, r) {
+			return
+		}
+		rp.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// rawClient is a client with raw reads at url, probed as a Prometheus engine.
+func rawClient(t *testing.T, url string) *Client {
+	c, err := New(Config{URL: url, RawReads: true})
+	require.NoError(t, err)
+	_, err = c.ProbeGrowth(context.Background())
+	require.NoError(t, err)
+	return c
+}
+
 // TestRawReadsEqualRangeQueries checks, on real Prometheus servers, that the range
 // queries answered from raw samples (remote read) equal the same queries evaluated by
 // Prometheus, series for series and point for point: scrapes every 10 s to 2 min at odd
@@ -101,10 +126,7 @@ func TestRawReadsEqualRangeQueries(t *testing.T) {
 				step       time.Duration
 			}{lastT.Add(-3 * time.Hour), lastT.Add(time.Hour), 10 * time.Minute})
 			proxy := newPathCounter(t, prom.URL)
-			raw, err := New(Config{URL: proxy.srv.URL, RawReads: true})
-			require.NoError(t, err)
-			_, err = raw.ProbeGrowth(ctx) // shows a Prometheus engine
-			require.NoError(t, err)
+			raw := rawClient(t, proxy.srv.URL)
 			plain, err := New(Config{URL: prom.URL})
 			require.NoError(t, err)
 			for _, q := range queries {
@@ -157,8 +179,6 @@ func TestRawReadFaultsFallBack(t *testing.T) {
 	}
 	h := demo.Generate(demo.Config{Start: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC), Days: 5, Seed: demo.DefaultSeed})
 	prom := promtest.StartSamples(t, demo.RealScrapes(h, demo.RealScrapeIntervals))
-	u, err := url.Parse(prom.URL)
-	require.NoError(t, err)
 	faults := []struct {
 		name     string
 		read     http.HandlerFunc
@@ -191,20 +211,12 @@ func TestRawReadFaultsFallBack(t *testing.T) {
 	for _, f := range faults {
 		t.Run(f.name, func(t *testing.T) {
 			var reads atomic.Int64
-			rp := httputil.NewSingleHostReverseProxy(u)
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if r.URL.Path == "/api/v1/read" {
-					reads.Add(1)
-					f.read(w, r)
-					return
-				}
-				rp.ServeHTTP(w, r)
-			}))
-			defer srv.Close()
-			c, err := New(Config{URL: srv.URL, RawReads: true})
-			require.NoError(t, err)
-			_, err = c.ProbeGrowth(ctx)
-			require.NoError(t, err)
+			srv := readFaults(t, prom.URL, func(w http.ResponseWriter, r *http.Request) bool {
+				reads.Add(1)
+				f.read(w, r)
+				return true
+			})
+			c := rawClient(t, srv.URL)
 			for i := 0; i < maxRawFailures+1; i++ {
 				// A new start each time: nothing comes from the cache.
 				s := start.Add(time.Duration(i) * step)
@@ -315,33 +327,25 @@ func TestRawReadBrokenOffIsReadAgain(t *testing.T) {
 	}
 	h := demo.Generate(demo.Config{Start: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC), Days: 3, Seed: demo.DefaultSeed})
 	prom := promtest.StartSamples(t, demo.RealScrapes(h, demo.RealScrapeIntervals))
-	u, err := url.Parse(prom.URL)
-	require.NoError(t, err)
-	rp := httputil.NewSingleHostReverseProxy(u)
 	var reads atomic.Int64
 	var closes []bool
 	var mu sync.Mutex
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/api/v1/read" {
-			mu.Lock()
-			closes = append(closes, r.Close)
-			mu.Unlock()
-			if reads.Add(1)%2 == 1 { // every other read breaks off after its first bytes
-				w.Header().Set("Content-Type", "application/x-streamed-protobuf; proto=prometheus.ChunkedReadResponse")
-				_, _ = w.Write([]byte{0x80, 0x80, 0x04})
-				return
-			}
+	srv := readFaults(t, prom.URL, func(w http.ResponseWriter, r *http.Request) bool {
+		mu.Lock()
+		closes = append(closes, r.Close)
+		mu.Unlock()
+		if reads.Add(1)%2 == 0 {
+			return false // passed on
 		}
-		rp.ServeHTTP(w, r)
-	}))
-	defer srv.Close()
+		// Every other read breaks off after its first bytes.
+		w.Header().Set("Content-Type", "application/x-streamed-protobuf; proto=prometheus.ChunkedReadResponse")
+		_, _ = w.Write([]byte{0x80, 0x80, 0x04})
+		return true
+	})
 	ctx := context.Background()
 	plain, err := New(Config{URL: prom.URL})
 	require.NoError(t, err)
-	raw, err := New(Config{URL: srv.URL, RawReads: true})
-	require.NoError(t, err)
-	_, err = raw.ProbeGrowth(ctx)
-	require.NoError(t, err)
+	raw := rawClient(t, srv.URL)
 	q := `last_over_time(http_requests_total{job="checkout"}[5m])`
 	end := h.End()
 	for i := range 4 {
